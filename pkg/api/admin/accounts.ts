@@ -1,0 +1,79 @@
+import { Hono } from 'hono';
+import { errors } from '../../domain/errors.ts';
+import { type AccountsRepo, accountCreateSchema, accountUpdateSchema } from '../../store/accounts.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import { idParam, jsonBody } from '../body.ts';
+import { type ChangeHook, notify, requireSomeField } from './hooks.ts';
+import { listQuerySchema, parseQuery } from './query.ts';
+
+/**
+ * `/accounts` admin routes. Answers carry configs masked (the repository's public reads); logs
+ * carry ids and names only, never configs.
+ *
+ * @example admin.route('/accounts', accountRoutes({ accounts: repos.accounts, log }));
+ */
+export function accountRoutes(deps: {
+  accounts: AccountsRepo;
+  log: Logger;
+  onAccountChanged?: ChangeHook;
+}): Hono {
+  const { accounts, log } = deps;
+  const changed = (id: number) => notify(log, deps.onAccountChanged, 'account', id);
+  const r = new Hono();
+
+  r.post('/', async (c) => {
+    const body = await jsonBody(c, accountCreateSchema);
+    const a = await accounts.create(body);
+    log.info({ accountId: a.id, name: a.name, channel: a.channel, provider: a.provider }, 'account created');
+    changed(a.id);
+    return c.json(a, 201);
+  });
+
+  r.get('/', async (c) => {
+    const q = parseQuery(c, listQuerySchema);
+    return c.json(
+      await accounts.list({
+        page: q.page,
+        pageSize: q.pageSize,
+        name: q.name,
+        channel: q.channel,
+        includeDeleted: q.includeDeleted,
+      }),
+    );
+  });
+
+  r.get('/:id', async (c) => {
+    const id = idParam(c, 'account');
+    const a = await accounts.get(id);
+    if (!a) throw errors.notFound('account', id);
+    return c.json(a);
+  });
+
+  r.patch('/:id', async (c) => {
+    const id = idParam(c, 'account');
+    const body = await jsonBody(c, accountUpdateSchema);
+    requireSomeField(body, Object.keys(accountUpdateSchema.shape));
+    const a = await accounts.update(id, body);
+    log.info({ accountId: id, fields: Object.keys(body) }, 'account updated');
+    changed(id);
+    return c.json(a);
+  });
+
+  r.delete('/:id', async (c) => {
+    const id = idParam(c, 'account');
+    await accounts.softDelete(id);
+    log.info({ accountId: id }, 'account deleted');
+    changed(id);
+    return c.body(null, 204);
+  });
+
+  r.post('/:id/restore', async (c) => {
+    const id = idParam(c, 'account');
+    const a = await accounts.restore(id);
+    log.info({ accountId: id }, 'account restored');
+    changed(id);
+    return c.json(a);
+  });
+
+  return r;
+}

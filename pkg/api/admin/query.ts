@@ -1,0 +1,37 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { CHANNELS } from '../../domain/channels.ts';
+import { MAX_PAGE_SIZE } from '../../store/repo-kit.ts';
+import { TEMPLATE_STATUSES } from '../../store/template-rules.ts';
+import { validationError } from '../errors.ts';
+
+/** Empty query values (`?name=`) mean "not given". */
+const opt = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
+
+/**
+ * Query of the admin list routes: `?page=&pageSize=&channel=&name=&status=&includeDeleted=`.
+ * Unknown parameters are ignored; bad values are a 422 naming the parameter.
+ *
+ * @example listQuerySchema.parse({ page: '2', includeDeleted: 'true' }) // { page: 2, includeDeleted: true }
+ */
+export const listQuerySchema = z.object({
+  page: opt(z.coerce.number().int().min(1).max(1_000_000)),
+  pageSize: opt(z.coerce.number().int().min(1).max(MAX_PAGE_SIZE)),
+  name: opt(z.string().max(128)),
+  channel: opt(z.enum(CHANNELS)),
+  status: opt(z.enum(TEMPLATE_STATUSES)),
+  includeDeleted: opt(z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')),
+});
+
+export type ListQuery = z.output<typeof listQuerySchema>;
+
+/**
+ * Parses the request's query with `schema` or throws 422 `VALIDATION_FAILED` (`invalid query: page: …`).
+ *
+ * @example const q = parseQuery(c, listQuerySchema); await repo.list(q);
+ */
+export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  const r = schema.safeParse(c.req.query());
+  if (!r.success) throw validationError(r.error, 'query');
+  return r.data;
+}

@@ -1,0 +1,58 @@
+import { z } from '@hono/zod-openapi';
+import { STATES } from '../../domain/states.ts';
+
+/**
+ * Schemas of the data API (OpenAPI components): `dayParam` validates query days, the others
+ * describe answers.
+ *
+ * @example const q = z.object({ day: dayParam.optional() });
+ */
+const state = z.enum(STATES);
+const counts = z.record(z.string(), z.number().int()).openapi({ example: { sent: 9, failed: 1 } });
+const iso = z.string().openapi({ format: 'date-time' });
+
+export const dayParam = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .openapi({ example: '2026-11-23' });
+
+export const messageTraceSchema = z
+  .object({
+    messageId: z.string(),
+    templateId: z.number().int(),
+    receiver: z.string(),
+    channel: z.string(),
+    messageType: z.string(),
+    state,
+    timeline: z.array(z.object({ state, at: iso, reason: z.string() })),
+  })
+  .openapi('MessageTrace');
+
+export const receiverMessagesSchema = z
+  .object({
+    receiver: z.string(),
+    day: z.string(),
+    items: z.array(
+      z.object({
+        messageId: z.string(),
+        templateId: z.number().int(),
+        channel: z.string(),
+        state,
+        at: iso,
+        reason: z.string(),
+        acceptedAt: iso,
+      }),
+    ),
+    total: z.number().int(),
+  })
+  .openapi('ReceiverMessages');
+
+export const templateStatsSchema = z
+  .object({
+    templateId: z.number().int(),
+    from: z.string(),
+    to: z.string(),
+    days: z.array(z.object({ day: z.string(), counts })),
+    hours: z.array(z.object({ hour: z.string(), counts })).optional(),
+  })
+  .openapi('TemplateStats');

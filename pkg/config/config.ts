@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The platform's configuration, read once from the environment (and an optional JSON file named
+ * by `CONFIG_FILE`, whose keys are the same variable names; the environment wins). This is the
+ * only module that reads `process.env`.
+ */
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(mysql|sqlite):\/\//, 'must be mysql://… or sqlite://<path>')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and :_.- only')
+    .default('push:'),
+  SECRET_KEY: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex chars or base64')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  EVENT_PARTITIONS: int(8, 1, 1024),
+  HANDLER_CONCURRENCY: int(32, 1, 10_000),
+  HANDLER_BATCH: int(100, 1, 5000),
+  VISIBILITY_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  MAX_ATTEMPTS: int(5, 1, 100),
+  MAX_DELIVERIES: int(10, 1, 1000),
+  RETRY_BASE_MS: int(1000, 1, 3_600_000),
+  RETRY_MAX_MS: int(300_000, 1, 86_400_000),
+  BACKPRESSURE_HIGH_WATER: int(500_000, 1, 1_000_000_000),
+  TRACE_TTL_DAYS: int(7, 1, 3650),
+  COUNTER_TTL_DAYS: int(90, 1, 3650),
+  REDIS_AUTOSTART: bool(true),
+  AGGREGATOR_LEASE_MS: int(10_000, 300, 600_000),
+  TIMEZONE: z.string().min(1).default('Asia/Shanghai'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('pushline'),
+});
+
+type Raw = z.infer<typeof schema>;
+
+/**
+ * Typed, validated configuration.
+ *
+ * @example const config = loadConfig({ PORT: '8080' }); config.port // 8080
+ */
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  redisUrl: string;
+  /** `mysql://…` or `sqlite://<file>`; defaults to an SQLite file under `dataDir`. */
+  databaseUrl: string;
+  dataDir: string;
+  adminToken: string | undefined;
+  keyPrefix: string;
+  secretKey: Buffer | undefined;
+  logLevel: Raw['LOG_LEVEL'];
+  eventPartitions: number;
+  handler: Readonly<{
+    concurrency: number;
+    batch: number;
+    visibilityTimeoutMs: number;
+    maxAttempts: number;
+    maxDeliveries: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+  }>;
+  backpressureHighWater: number;
+  traceTtlDays: number;
+  counterTtlDays: number;
+  redisAutostart: boolean;
+  /** Partition lease time to live; a dead aggregator's partitions move on after this. */
+  aggregatorLeaseMs: number;
+  timezone: string;
+  otel: Readonly<{ endpoint: string | undefined; serviceName: string }>;
+}>;
+
+/** A configuration error; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads `CONFIG_FILE` (JSON object of variable names to values) when set. */
+function readFileLayer(path: string | undefined): Record<string, string> {
+  if (!path) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`CONFIG_FILE: cannot read ${path}: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`CONFIG_FILE: ${path} must hold a JSON object`);
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * Builds the config from an environment record (default `process.env`). Empty strings count
+ * as unset. Throws {@link ConfigError} naming the first bad variable.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const merged: Record<string, string> = { ...readFileLayer(env.CONFIG_FILE) };
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') merged[key] = v;
+  }
+  const r = schema.safeParse(merged);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ConfigError(
+      `${String(i.path[0])}: ${i.message} (got ${JSON.stringify(merged[String(i.path[0])])})`,
+    );
+  }
+  const c = r.data;
+  if (c.RETRY_MAX_MS < c.RETRY_BASE_MS) throw new ConfigError('RETRY_MAX_MS: must be >= RETRY_BASE_MS');
+  return Object.freeze({
+    port: c.PORT,
+    host: c.HOST,
+    redisUrl: c.REDIS_URL,
+    databaseUrl: c.DATABASE_URL ?? `sqlite://${c.DATA_DIR}/push.db`,
+    dataDir: c.DATA_DIR,
+    adminToken: c.ADMIN_TOKEN,
+    keyPrefix: c.KEY_PREFIX,
+    secretKey: c.SECRET_KEY ? decodeKey(c.SECRET_KEY) : undefined,
+    logLevel: c.LOG_LEVEL,
+    eventPartitions: c.EVENT_PARTITIONS,
+    handler: Object.freeze({
+      concurrency: c.HANDLER_CONCURRENCY,
+      batch: c.HANDLER_BATCH,
+      visibilityTimeoutMs: c.VISIBILITY_TIMEOUT_MS,
+      maxAttempts: c.MAX_ATTEMPTS,
+      maxDeliveries: c.MAX_DELIVERIES,
+      retryBaseMs: c.RETRY_BASE_MS,
+      retryMaxMs: c.RETRY_MAX_MS,
+    }),
+    backpressureHighWater: c.BACKPRESSURE_HIGH_WATER,
+    traceTtlDays: c.TRACE_TTL_DAYS,
+    counterTtlDays: c.COUNTER_TTL_DAYS,
+    redisAutostart: c.REDIS_AUTOSTART,
+    aggregatorLeaseMs: c.AGGREGATOR_LEASE_MS,
+    timezone: c.TIMEZONE,
+    otel: Object.freeze({ endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME }),
+  });
+}
+
+const decodeKey = (s: string): Buffer => (s.length === 64 ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64'));
+
+/** Documented variables, for `--help` style output and the README table. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseRoute, routeOf } from './channels.ts';
+import { validateContent } from './content.ts';
+import { decodeDelivery, encodeDelivery, fieldsToRecord } from './delivery.ts';
+import { AppError } from './errors.ts';
+import { decodeEvent, encodeEvent, partitionOf } from './events.ts';
+import { idFrom, newId, timeOfId } from './ids.ts';
+import { isValidReceiver, normalizeReceiver } from './receivers.ts';
+import { contentPlaceholders, renderContent, renderText } from './render.ts';
+
+describe('render', () => {
+  test('both placeholder syntaxes', () => {
+    assert.equal(renderText('Hi {$name}, code {{ code }}', { name: 'Ann', code: 1234 }), 'Hi Ann, code 1234');
+  });
+  test('missing variables listed in one error', () => {
+    assert.throws(
+      () => renderText('{$a} {{b}} {$c}', { b: 1 }),
+      (e: unknown) => e instanceof AppError && e.code === 'MISSING_VARIABLES' && /a, c/.test(e.message),
+    );
+  });
+  test('html fields escape variables, text fields do not', () => {
+    const out = renderContent({ subject: 'Hi {$n}', html: '<b>{$n}</b>', text: '{$n}' }, { n: '<script>' });
+    assert.deepEqual(out, { subject: 'Hi <script>', html: '<b>&lt;script&gt;</b>', text: '<script>' });
+  });
+  test('nested placeholders are found', () => {
+    assert.deepEqual(contentPlaceholders({ a: ['{$x}'], b: { c: '{{y}}' } }).sort(), ['x', 'y']);
+  });
+});
+
+describe('receivers', () => {
+  const cases: [Parameters<typeof isValidReceiver>[0], string, boolean][] = [
+    ['email', 'a.b+c@example.com', true],
+    ['email', 'not-an-email', false],
+    ['email', 'a@b', false],
+    ['sms', '+8613800138000', true],
+    ['sms', '13800138000', true],
+    ['sms', '+14155550123', true],
+    ['sms', '12345', false],
+    ['sms', '+0123456789', false],
+    ['wechat_official', 'oABCD1234567890_xyz-abcdefghij', true],
+    ['wechat_official', 'bad id!', false],
+    ['webhook', 'https://hooks.example.com/x', true],
+    ['webhook', 'ftp://x', false],
+    ['dingtalk_robot', '@all', true],
+    ['push', 'short', false],
+    ['sandbox', 'anything at all', true],
+    ['sandbox', 'bad\nline', false],
+  ];
+  for (const [ch, r, ok] of cases)
+    test(`${ch} ${JSON.stringify(r)} → ${ok}`, () => assert.equal(isValidReceiver(ch, r), ok));
+  test('normalisation', () => {
+    assert.equal(normalizeReceiver('email', 'A@X.COM'), 'a@x.com');
+    assert.equal(normalizeReceiver('sms', '13800138000'), '+8613800138000');
+  });
+});
+
+describe('content models', () => {
+  test('email needs subject and a body', () => {
+    assert.equal(validateContent('email', { subject: 'x', text: 'y' }).ok, true);
+    const r = validateContent('email', { subject: 'x' });
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.equal(r.issues[0]!.path, 'content.html');
+  });
+  test('robot shorthand and action card', () => {
+    assert.equal(validateContent('dingtalk_robot', { text: 'hi' }).ok, true);
+    assert.equal(
+      validateContent('wecom_robot', { type: 'action_card', title: 't', text: 'x', buttons: [] }).ok,
+      false,
+    );
+    assert.equal(validateContent('feishu_robot', { type: 'nope' }).ok, false);
+  });
+  test('unknown fields rejected', () => {
+    assert.equal(validateContent('email', { subject: 'x', text: 'y', bcc: 'z' }).ok, false);
+  });
+});
+
+describe('ids, routes, wire formats', () => {
+  test('ids sort by time and carry it', () => {
+    const a = newId(1_000_000);
+    const b = newId(2_000_000);
+    assert.equal(a.length, 26);
+    assert.ok(a < b);
+    assert.equal(timeOfId(b), 2_000_000);
+    assert.equal(idFrom(5, Buffer.alloc(16, 7)), idFrom(5, Buffer.alloc(16, 7)));
+  });
+  test('routes', () => {
+    assert.equal(routeOf('sms', 'auth'), 'sms.auth');
+    assert.deepEqual(parseRoute('email.notice'), { channel: 'email', messageType: 'notice' });
+    assert.equal(parseRoute('email.spam'), undefined);
+  });
+  test('delivery round trip and malformed entries', () => {
+    const d = {
+      id: newId(),
+      requestId: 'r',
+      templateId: 3,
+      channel: 'email' as const,
+      messageType: 'notice' as const,
+      receiver: 'a@x.com',
+      variables: { n: 1 },
+      bizId: 'b',
+      attempt: 2,
+      traceparent: '',
+      acceptedAt: 5,
+      timezone: 'Europe/Paris',
+    };
+    assert.deepEqual(decodeDelivery('email', 'notice', fieldsToRecord(encodeDelivery(d))), d);
+    assert.equal(decodeDelivery('email', 'notice', { id: 'x', tpl: '1', rcv: 'a', vars: '[1]' }), undefined);
+    assert.equal(decodeDelivery('email', 'notice', { id: 'x', tpl: 'q', rcv: 'a', vars: '{}' }), undefined);
+  });
+  test('event round trip and stable partitions', () => {
+    const e = {
+      messageId: 'm1',
+      templateId: 1,
+      receiver: 'r',
+      channel: 'sms' as const,
+      messageType: 'auth' as const,
+      state: 'sent' as const,
+      at: 9,
+      reason: '',
+    };
+    assert.deepEqual(decodeEvent(fieldsToRecord(encodeEvent(e))), e);
+    const counts = new Array(8).fill(0);
+    for (let i = 0; i < 8000; i++) counts[partitionOf(newId(), 8)]++;
+    for (const c of counts) assert.ok(c > 800 && c < 1200, `uneven partitions ${counts}`);
+    assert.equal(partitionOf('abc', 8), partitionOf('abc', 8));
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * The one error type of the platform. Every expected failure (bad input, unknown id, auth,
+ * backpressure) is an `AppError`; the HTTP layer maps it to a response in one place.
+ *
+ * @example
+ * throw new AppError('TEMPLATE_NOT_FOUND', 404, 'template 12 does not exist');
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: unknown;
+  /** Seconds the caller should wait before retrying (429/503/409). */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: string, status: number, message: string, details?: unknown, retryAfter?: number) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = status;
+    this.details = details;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** Shorthands for the common error kinds, so call sites read as intent. */
+export const errors = {
+  badRequest: (message: string, details?: unknown) => new AppError('BAD_REQUEST', 400, message, details),
+  validation: (message: string, details?: unknown) =>
+    new AppError('VALIDATION_FAILED', 422, message, details),
+  notFound: (what: string, id: string | number) =>
+    new AppError(`${what.toUpperCase()}_NOT_FOUND`, 404, `${what} ${id} does not exist`),
+  unauthorized: (message = 'missing or invalid credentials') => new AppError('UNAUTHORIZED', 401, message),
+  conflict: (code: string, message: string, retryAfter?: number) =>
+    new AppError(code, 409, message, undefined, retryAfter),
+} as const;

@@ -1,0 +1,72 @@
+import type { Channel, MessageType } from './channels.ts';
+import type { State } from './states.ts';
+
+/**
+ * A lifecycle event: one state reached by one delivery.
+ *
+ * @example
+ * const e: LifecycleEvent = { messageId: '01K…', templateId: 1, receiver: 'a@x.com',
+ *   channel: 'email', messageType: 'notice', state: 'sent', at: Date.now(), reason: '' };
+ */
+export type LifecycleEvent = Readonly<{
+  messageId: string;
+  templateId: number;
+  receiver: string;
+  channel: Channel;
+  messageType: MessageType;
+  state: State;
+  at: number;
+  reason: string;
+}>;
+
+/** Flat stream-entry fields of an event (`id tpl rcv ch mt st at rsn`). */
+export function encodeEvent(e: LifecycleEvent): string[] {
+  return [
+    'id',
+    e.messageId,
+    'tpl',
+    String(e.templateId),
+    'rcv',
+    e.receiver,
+    'ch',
+    e.channel,
+    'mt',
+    e.messageType,
+    'st',
+    e.state,
+    'at',
+    String(e.at),
+    'rsn',
+    e.reason,
+  ];
+}
+
+/** Parses event fields; `undefined` when malformed. */
+export function decodeEvent(f: Readonly<Record<string, string>>): LifecycleEvent | undefined {
+  if (!f.id || !f.st || !f.at) return undefined;
+  return {
+    messageId: f.id,
+    templateId: Number(f.tpl) || 0,
+    receiver: f.rcv ?? '',
+    channel: (f.ch ?? 'sandbox') as Channel,
+    messageType: (f.mt ?? 'notice') as MessageType,
+    state: f.st as State,
+    at: Number(f.at),
+    reason: f.rsn ?? '',
+  };
+}
+
+/**
+ * The event partition of a message: FNV-1a 32-bit hash of the id, mod `partitions`. Every event
+ * of one message lands in one partition, so its timeline is folded in order by one aggregator.
+ *
+ * @example partitionOf('01KAQ0000000000000000000', 8) // 0..7, stable
+ */
+export function partitionOf(messageId: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < messageId.length; i++) {
+    h ^= messageId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % partitions;
+}

@@ -1,0 +1,89 @@
+import type { Channel } from './channels.ts';
+
+/** Kinds of receiver ids a channel accepts. */
+export type ReceiverKind = 'email' | 'phone' | 'open_id' | 'user_id' | 'device_token' | 'url' | 'any';
+
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+/** E.164: `+`, country code not starting with 0, 8–15 digits in all. */
+const E164 = /^\+[1-9]\d{7,14}$/;
+/** Mainland China mobile: 11 digits starting 13–19, optionally `+86`/`86` prefixed. */
+const CN_MOBILE = /^(?:\+?86)?1[3-9]\d{9}$/;
+const OPEN_ID = /^[A-Za-z0-9_-]{6,64}$/;
+const USER_ID = /^(?:@all|[A-Za-z0-9_.@-]{1,64})$/;
+const DEVICE_TOKEN = /^[A-Za-z0-9:_.-]{8,256}$/;
+
+/** Which receiver kinds each channel accepts. IM robots @-mention users by id or mobile. */
+export const RECEIVER_KINDS: Readonly<Record<Channel, readonly ReceiverKind[]>> = Object.freeze({
+  email: ['email'],
+  sms: ['phone'],
+  dingtalk_robot: ['user_id', 'phone'],
+  dingtalk_work: ['user_id'],
+  wecom_robot: ['user_id', 'phone'],
+  wecom_app: ['user_id'],
+  feishu_robot: ['user_id', 'open_id'],
+  wechat_official: ['open_id'],
+  wechat_miniprogram: ['open_id'],
+  push: ['device_token'],
+  webhook: ['url'],
+  sandbox: ['any'],
+});
+
+/** @example isPhone('+8613800138000') // true; isPhone('13800138000') // true */
+export const isPhone = (v: string): boolean => E164.test(v) || CN_MOBILE.test(v);
+
+function isUrl(v: string): boolean {
+  if (!/^https?:\/\//i.test(v) || v.length > 2048) return false;
+  try {
+    new URL(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CHECKS: Readonly<Record<ReceiverKind, (v: string) => boolean>> = {
+  email: (v) => v.length <= 254 && EMAIL.test(v),
+  phone: isPhone,
+  open_id: (v) => OPEN_ID.test(v),
+  user_id: (v) => USER_ID.test(v),
+  device_token: (v) => DEVICE_TOKEN.test(v),
+  url: isUrl,
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  any: (v) => v.length > 0 && v.length <= 256 && !/[\u0000-\u001f\u007f]/.test(v),
+};
+
+/**
+ * Whether `receiver` is a valid id for `channel`.
+ *
+ * @example isValidReceiver('email', 'a@x.com') // true
+ * @example isValidReceiver('sms', '12345') // false
+ */
+export function isValidReceiver(channel: Channel, receiver: unknown): receiver is string {
+  if (typeof receiver !== 'string') return false;
+  return RECEIVER_KINDS[channel].some((k) => CHECKS[k](receiver));
+}
+
+/**
+ * Normal form used for dedup keys and traces: emails lower-cased, mainland mobiles in E.164.
+ *
+ * @example normalizeReceiver('sms', '13800138000') // '+8613800138000'
+ */
+export function normalizeReceiver(channel: Channel, receiver: string): string {
+  const r = receiver.trim();
+  if (channel === 'email') return r.toLowerCase();
+  if (channel === 'sms' && CN_MOBILE.test(r)) return `+86${r.slice(-11)}`;
+  return r;
+}
+
+/** The receivers of a list that are invalid for the channel, with their positions. */
+export function invalidReceivers(
+  channel: Channel,
+  receivers: readonly unknown[],
+): { index: number; receiver: unknown }[] {
+  const bad: { index: number; receiver: unknown }[] = [];
+  receivers.forEach((receiver, index) => {
+    if (!isValidReceiver(channel, receiver)) bad.push({ index, receiver });
+  });
+  return bad;
+}

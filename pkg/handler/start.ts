@@ -1,0 +1,156 @@
+import type { Redis } from 'ioredis';
+import { type Consumer, ensureGroup, startConsumer, startMover } from '../bus/index.ts';
+import type { SenderCache } from '../channels/registry.ts';
+import { ALL_ROUTES, type Channel, type MessageType, type Route } from '../domain/channels.ts';
+import { type Delivery, decodeDelivery } from '../domain/delivery.ts';
+import type { Keys } from '../keys/keys.ts';
+import type { Ledger } from '../lifecycle/ledger.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import { inSpan } from '../telemetry/tracing.ts';
+import type { TemplateCache } from '../templates/cache.ts';
+import { createDeliver, type DeliverDeps } from './deliver.ts';
+
+/** Consumer group of the delivery streams (DESIGN.md). */
+export const HANDLER_GROUP = 'handlers';
+
+export type HandlerOptions = Readonly<{
+  redis: Redis;
+  /** A dedicated connection for XREADGROUP BLOCK. */
+  blocking: Redis;
+  keys: Keys;
+  ledger: Ledger;
+  templates: TemplateCache;
+  senders: SenderCache;
+  /** Consumer name, unique per process. */
+  consumer: string;
+  /** In-flight cap per route, read continuously (live config). */
+  concurrency: (route: Route) => number;
+  filter?: DeliverDeps['filter'];
+  onRateLimited?: DeliverDeps['onRateLimited'];
+  settings: Readonly<{
+    batch: number;
+    visibilityTimeoutMs: number;
+    maxAttempts: number;
+    maxDeliveries: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+  }>;
+  routes?: readonly Route[];
+  log: Logger;
+  metrics?: Metrics;
+  /** Move due delayed deliveries back into their streams from this process (default true). */
+  mover?: boolean;
+}>;
+
+/**
+ * Starts a handler: one consumer-group loop over every delivery stream (concurrency per route,
+ * so a slow provider fills only its own slots), the janitor that reclaims deliveries of dead
+ * handlers, and the mover that brings due retries and scheduled sends back. `stop()` stops
+ * reading, lets in-flight deliveries settle, and leaves the rest pending for other handlers.
+ *
+ * @example const h = await startHandler(opts); process.on('SIGTERM', () => h.stop());
+ */
+export async function startHandler(
+  opts: HandlerOptions,
+): Promise<{ stop(): Promise<void>; consumer: Consumer }> {
+  const routes = opts.routes ?? ALL_ROUTES;
+  const byStream = new Map<string, Route>(routes.map((r) => [opts.keys.stream(r), r]));
+  const streams = [...byStream.keys()];
+  await Promise.all(streams.map((s) => ensureGroup(opts.redis, s, HANDLER_GROUP)));
+  const delayedKeyOf = (s: string) => opts.keys.delayed(byStream.get(s)!);
+  const deadKeyOf = (s: string) => opts.keys.deadLetters(byStream.get(s)!);
+
+  const deliver = createDeliver({
+    ledger: opts.ledger,
+    routeOf: (s) => byStream.get(s),
+    template: (id) => opts.templates.get(id),
+    account: async (id) => (await opts.senders.get(id))?.account,
+    sender: (account) => opts.senders.forAccount(account),
+    ...(opts.filter ? { filter: opts.filter } : {}),
+    ...(opts.onRateLimited ? { onRateLimited: opts.onRateLimited } : {}),
+    retry: {
+      maxAttempts: opts.settings.maxAttempts,
+      baseMs: opts.settings.retryBaseMs,
+      maxMs: opts.settings.retryMaxMs,
+    },
+    consumer: opts.consumer,
+    log: opts.log,
+  });
+  const m = opts.metrics;
+
+  const consumer = await startConsumer({
+    redis: opts.redis,
+    blocking: opts.blocking,
+    streams,
+    group: HANDLER_GROUP,
+    consumer: opts.consumer,
+    concurrency: (s) => opts.concurrency(byStream.get(s)!),
+    handle: async (entry) => {
+      m?.inFlight.inc();
+      try {
+        const route = byStream.get(entry.stream) ?? '?';
+        const s = await inSpan(
+          'push.deliver',
+          entry.fields.tp,
+          { 'push.route': route, 'push.message_id': entry.fields.id ?? '' },
+          () => deliver(entry),
+        );
+        m?.handled.inc({ route: byStream.get(entry.stream) ?? '?', outcome: s.kind });
+        return s;
+      } finally {
+        m?.inFlight.dec();
+      }
+    },
+    delayedKeyOf,
+    deadKeyOf,
+    onError: (err, entry) =>
+      opts.log.error(
+        { err, stream: entry?.stream, entryId: entry?.id },
+        'delivery left pending for redelivery',
+      ),
+    onExhausted: async (entry) => {
+      opts.log.warn(
+        { stream: entry.stream, entryId: entry.id },
+        'delivery dead-lettered after max deliveries',
+      );
+      const route = byStream.get(entry.stream);
+      const [channel, type] = (route ?? '.').split('.') as [Channel, MessageType];
+      const d = route ? decodeDelivery(channel, type, entry.fields) : undefined;
+      if (d && (await opts.ledger.finish(d, 'failed', { reason: 'MAX_DELIVERIES' }))) {
+        await opts.ledger.emit([
+          { ...eventOf(d), state: 'dead_lettered', at: Date.now(), reason: 'MAX_DELIVERIES' },
+        ]);
+      }
+    },
+    batchSize: opts.settings.batch,
+    visibilityTimeoutMs: opts.settings.visibilityTimeoutMs,
+    maxDeliveries: opts.settings.maxDeliveries,
+  });
+  const mover =
+    opts.mover === false
+      ? undefined
+      : startMover({
+          redis: opts.redis,
+          streams,
+          delayedKeyOf,
+          intervalMs: 100,
+          onError: (err, stream) => opts.log.error({ err, stream }, 'delayed mover failed'),
+        });
+  opts.log.info({ consumer: opts.consumer, routes: routes.length }, 'handler started');
+  return {
+    consumer,
+    async stop() {
+      await mover?.stop();
+      await consumer.stop();
+    },
+  };
+}
+
+const eventOf = (d: Delivery) => ({
+  messageId: d.id,
+  templateId: d.templateId,
+  receiver: d.receiver,
+  channel: d.channel,
+  messageType: d.messageType,
+});

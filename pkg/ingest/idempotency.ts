@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys/keys.ts';
+
+/** Idempotency record kept per app and key. `t` is the first attempt's time: ids derive from it. */
+type IdemRecord = { s: 'running' | 'failed' | 'done'; h: string; t: number; status?: number; body?: unknown };
+
+export type IdemBegin =
+  | { kind: 'new'; firstAt: number }
+  | { kind: 'replay'; status: number; body: unknown }
+  | { kind: 'running' }
+  | { kind: 'mismatch' };
+
+/** sha256 of a request body's canonical JSON (key order does not matter). */
+export function bodyHash(body: unknown): string {
+  return createHash('sha256').update(canonical(body)).digest('hex');
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * Idempotency-Key handling: the first request with a key runs; an identical retry replays the
+ * stored answer; a different body with the same key is refused; a retry while the first still
+ * runs is told to come back. A failed first attempt leaves its start time behind, so the retry
+ * regenerates the same message ids and nothing is enqueued twice.
+ *
+ * @example
+ * const idem = createIdempotency({ redis, keys });
+ * const b = await idem.begin(appId, key, bodyHash(body), Date.now());
+ */
+export function createIdempotency(opts: { redis: Redis; keys: Keys; ttlMs?: number; runningTtlMs?: number }) {
+  const { redis, keys } = opts;
+  const ttl = opts.ttlMs ?? 24 * 3600_000;
+  const runningTtl = opts.runningTtlMs ?? 60_000;
+  return Object.freeze({
+    async begin(appId: number, key: string, hash: string, now: number): Promise<IdemBegin> {
+      const k = keys.idempotency(appId, key);
+      const fresh: IdemRecord = { s: 'running', h: hash, t: now };
+      if (await redis.set(k, JSON.stringify(fresh), 'PX', runningTtl, 'NX'))
+        return { kind: 'new', firstAt: now };
+      const raw = await redis.get(k);
+      if (!raw) return this.begin(appId, key, hash, now); // expired in between: try again
+      const rec = JSON.parse(raw) as IdemRecord;
+      if (rec.h !== hash) return { kind: 'mismatch' };
+      if (rec.s === 'done') return { kind: 'replay', status: rec.status ?? 202, body: rec.body };
+      if (rec.s === 'running') return { kind: 'running' };
+      // failed before: take it over (compare-and-set on the exact old value)
+      const next: IdemRecord = { ...rec, s: 'running' };
+      const swapped = await redis.eval(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return false",
+        1,
+        k,
+        raw,
+        JSON.stringify(next),
+        runningTtl,
+      );
+      return swapped ? { kind: 'new', firstAt: rec.t } : { kind: 'running' };
+    },
+    async complete(appId: number, key: string, hash: string, firstAt: number, status: number, body: unknown) {
+      const rec: IdemRecord = { s: 'done', h: hash, t: firstAt, status, body };
+      await redis.set(keys.idempotency(appId, key), JSON.stringify(rec), 'PX', ttl);
+    },
+    /**
+     * Forgets a key whose request was refused before anything was written (validation, unknown
+     * template, backpressure): like a request that never ran, so the caller may send a corrected
+     * body under the same key. Only our own `running` record is removed.
+     */
+    async release(appId: number, key: string, hash: string): Promise<void> {
+      await redis.eval(
+        "local v = redis.call('GET', KEYS[1]) if not v then return 0 end " +
+          "local r = cjson.decode(v) if r.s == 'running' and r.h == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        1,
+        keys.idempotency(appId, key),
+        hash,
+      );
+    },
+    async fail(appId: number, key: string, hash: string, firstAt: number) {
+      const rec: IdemRecord = { s: 'failed', h: hash, t: firstAt };
+      await redis.set(keys.idempotency(appId, key), JSON.stringify(rec), 'PX', ttl);
+    },
+  });
+}
+
+export type Idempotency = ReturnType<typeof createIdempotency>;

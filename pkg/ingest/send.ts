@@ -1,0 +1,180 @@
+import type { Redis } from 'ioredis';
+import { routeOf } from '../domain/channels.ts';
+import { encodeDelivery } from '../domain/delivery.ts';
+import { AppError } from '../domain/errors.ts';
+import type { Keys } from '../keys/keys.ts';
+import type { Ledger } from '../lifecycle/ledger.ts';
+import type { TemplateCache } from '../templates/cache.ts';
+import type { Backpressure } from './backpressure.ts';
+import { fanOut } from './fanout.ts';
+import { bodyHash, type Idempotency } from './idempotency.ts';
+import type { SendBody, SendResponse } from './schemas.ts';
+
+/** Who is sending (from the auth middleware). */
+export type Sender = { appId: number; rateLimit: number | null };
+
+export type SendResult = { status: 202; body: SendResponse; replay: boolean };
+
+/**
+ * The send use case: validate against the template, fan out, write every delivery and its
+ * `accepted` event to Redis in one pipelined round trip, and answer only after Redis confirmed
+ * every write. Idempotency, per-app rate limits and stream backpressure guard the door.
+ *
+ * @example
+ * const svc = createSendService({ redis, keys, ledger, templates, idempotency, backpressure, appRate });
+ * const r = await svc.send({ appId: 1, rateLimit: null }, body, { idempotencyKey: 'order-1' });
+ */
+export function createSendService(opts: {
+  redis: Redis;
+  keys: Keys;
+  ledger: Ledger;
+  templates: TemplateCache;
+  idempotency: Idempotency;
+  backpressure: Backpressure;
+  /** Takes `count` tokens of an app's send bucket; undefined = no per-app limits. */
+  appRate?: (
+    appId: number,
+    count: number,
+    ratePerSec: number,
+  ) => Promise<{ ok: boolean; retryAfterMs?: number }>;
+  /** Encodes a delayed-set member (the bus's codec). */
+  encodeDelayed: (fields: readonly string[]) => string;
+  now?: () => number;
+}) {
+  const { redis, keys, ledger, templates, idempotency, backpressure } = opts;
+  const now = opts.now ?? Date.now;
+
+  async function enqueue(
+    appId: number,
+    body: SendBody,
+    traceparent: string,
+    seed?: string,
+    firstAt?: number,
+  ): Promise<SendResponse> {
+    const template = await templates.get(body.templateId);
+    if (!template)
+      throw new AppError('TEMPLATE_NOT_FOUND', 404, `template ${body.templateId} does not exist`);
+    const t = now();
+    const sendAt = body.sendAt ? Date.parse(body.sendAt) : undefined;
+    const { requestId, deliveries } = fanOut(template, body, {
+      now: t,
+      traceparent,
+      ...(seed === undefined ? {} : { seed }),
+      ...(firstAt === undefined ? {} : { firstAt }),
+    });
+    const route = routeOf(template.channel, template.messageType);
+    const delayed = sendAt !== undefined && sendAt > t + 1000;
+    if (!delayed) await backpressure.check(route);
+
+    // One round trip: ioredis auto-pipelining sends these together; Promise.all rejects if any
+    // write failed, and then nothing is acknowledged to the caller.
+    const stream = keys.stream(route);
+    const writes: Promise<unknown>[] = [];
+    for (const d of deliveries) {
+      const fields = encodeDelivery(d);
+      writes.push(ledger.accept(d, t, delayed ? `sendAt ${body.sendAt}` : undefined, appId));
+      writes.push(
+        delayed
+          ? redis.zadd(keys.delayed(route), sendAt!, opts.encodeDelayed(fields))
+          : redis.xadd(stream, '*', ...fields),
+      );
+    }
+    const reqKey = keys.request(requestId);
+    writes.push(redis.rpush(reqKey, ...deliveries.map((d) => d.id)));
+    writes.push(redis.pexpire(reqKey, 7 * 86_400_000));
+    await Promise.all(writes);
+    return { requestId, accepted: deliveries.length, messageIds: deliveries.map((d) => d.id) };
+  }
+
+  return Object.freeze({
+    async send(
+      sender: Sender,
+      body: SendBody,
+      o: { idempotencyKey?: string; traceparent?: string } = {},
+    ): Promise<SendResult> {
+      const deliveries = body.messages.reduce((n, m) => n + m.receivers.length, 0);
+      if (sender.rateLimit && opts.appRate) {
+        const r = await opts.appRate(sender.appId, deliveries, sender.rateLimit);
+        if (!r.ok) {
+          throw new AppError(
+            'RATE_LIMITED',
+            429,
+            `app send rate of ${sender.rateLimit}/s exceeded`,
+            undefined,
+            Math.ceil((r.retryAfterMs ?? 1000) / 1000),
+          );
+        }
+      }
+      const key = o.idempotencyKey;
+      if (!key)
+        return { status: 202, body: await enqueue(sender.appId, body, o.traceparent ?? ''), replay: false };
+
+      const hash = bodyHash(body);
+      const begin = await idempotency.begin(sender.appId, key, hash, now());
+      if (begin.kind === 'mismatch') {
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          422,
+          'this Idempotency-Key was used with a different body',
+        );
+      }
+      if (begin.kind === 'running') {
+        throw new AppError(
+          'REQUEST_IN_PROGRESS',
+          409,
+          'a request with this Idempotency-Key is still running',
+          undefined,
+          1,
+        );
+      }
+      if (begin.kind === 'replay') return { status: 202, body: begin.body as SendResponse, replay: true };
+      try {
+        const res = await enqueue(
+          sender.appId,
+          body,
+          o.traceparent ?? '',
+          `${sender.appId}:${key}`,
+          begin.firstAt,
+        );
+        await idempotency.complete(sender.appId, key, hash, begin.firstAt, 202, res);
+        return { status: 202, body: res, replay: false };
+      } catch (err) {
+        // An AppError is thrown before the first write (template, validation, backpressure):
+        // nothing was enqueued, so the key is released like a request that never ran. Any other
+        // failure may have written part of the deliveries: the key stays bound to this body and
+        // a retry regenerates the same message ids, so nothing is enqueued twice.
+        const settle =
+          err instanceof AppError
+            ? idempotency.release(sender.appId, key, hash)
+            : idempotency.fail(sender.appId, key, hash, begin.firstAt);
+        await settle.catch(() => undefined);
+        throw err;
+      }
+    },
+
+    /**
+     * Cancels not-yet-sent deliveries, by message ids or by request id. An app (`appId`) reaches
+     * only its own messages; the admin (no `appId`) any.
+     */
+    async recall(
+      body: { messageIds?: string[] | undefined; requestId?: string | undefined },
+      appId?: number,
+    ) {
+      // A request retried after a failed write lists its ids twice: each is recalled once.
+      const ids = [...new Set(body.messageIds ?? (await redis.lrange(keys.request(body.requestId!), 0, -1)))];
+      const results = await Promise.all(
+        ids.map(async (messageId) => ({
+          messageId,
+          result: await ledger.cancel(messageId, 'recall', now(), appId),
+        })),
+      );
+      // Another app's request is as unknown as one that never existed.
+      if (body.requestId && results.every((r) => r.result === 'unknown')) {
+        throw new AppError('REQUEST_NOT_FOUND', 404, `request ${body.requestId} does not exist or expired`);
+      }
+      return { results, cancelled: results.filter((r) => r.result === 'cancelled').length };
+    },
+  });
+}
+
+export type SendService = ReturnType<typeof createSendService>;

@@ -1,0 +1,82 @@
+import type { Route } from '../domain/channels.ts';
+
+/**
+ * Every Redis key of the platform, built from one injected prefix (default `push:`), so tests
+ * and tenants can share a server. Braces are Redis Cluster hash tags: keys that one Lua script
+ * touches together share a tag (a route's stream, delayed set and dead letters; a partition's
+ * events and counters).
+ *
+ * @example
+ * const k = createKeys('push:');
+ * k.stream('email.notice') // 'push:d:{email.notice}'
+ * k.events(3)              // 'push:ev:{p3}'
+ */
+export function createKeys(prefix: string) {
+  const p = prefix;
+  const part = (n: number) => `{p${n}}`;
+  return Object.freeze({
+    prefix: p,
+    // --- delivery routes (tag: the route) ---
+    /** Delivery stream of a route; consumer group `handlers`. */
+    stream: (route: Route) => `${p}d:{${route}}`,
+    /** Dead letters of a route. */
+    deadLetters: (route: Route) => `${p}dlq:{${route}}`,
+    /** Delayed deliveries of a route (sorted set scored by due ms). */
+    delayed: (route: Route) => `${p}dl:{${route}}`,
+    // --- lifecycle events and their folds (tag: the partition) ---
+    /** Lifecycle event stream of a partition; consumer group `aggregator`. */
+    events: (partition: number) => `${p}ev:${part(partition)}`,
+    /** String: last applied stream id of a partition (exactly-once counters). */
+    statsApplied: (partition: number) => `${p}st:${part(partition)}:applied`,
+    /** Hash state→count for one template and one day (`YYYY-MM-DD`) or hour (`YYYY-MM-DDTHH`). */
+    statsTemplate: (partition: number, templateId: number, bucket: string) =>
+      `${p}st:${part(partition)}:t:${templateId}:${bucket}`,
+    /** List of timeline entries of one message: JSON `[at, state, reason, tpl, ch, mt, rcv]`. */
+    statsTimeline: (partition: number, messageId: string) => `${p}st:${part(partition)}:m:${messageId}`,
+    /** Sorted set of message ids accepted for a receiver on a day, scored by acceptance ms. */
+    statsReceiver: (partition: number, receiver: string, day: string) =>
+      `${p}st:${part(partition)}:r:${receiver}:${day}`,
+    /** Hash messageId→"at|state|templateId|channel|reason" of a receiver's day (current state). */
+    statsReceiverState: (partition: number, receiver: string, day: string) =>
+      `${p}st:${part(partition)}:rs:${receiver}:${day}`,
+    /** Pub/sub channel where folded events are announced for live tails. */
+    eventsLive: () => `${p}ev:live`,
+    // --- per message ---
+    /**
+     * Hash: attempt record of a message (state, attempts, consumer, provider id). Tagged with the
+     * message's event partition so recording a state and emitting its event is one script.
+     */
+    attempt: (partition: number, messageId: string) => `${p}att:${part(partition)}:${messageId}`,
+    /** List: message ids of a request (recall by request id). */
+    request: (requestId: string) => `${p}rq:${requestId}`,
+    // --- ingest ---
+    /** Hash: idempotency record of an app's key. */
+    idempotency: (appId: number, key: string) => `${p}idem:${appId}:${key}`,
+    /** Per-app send rate bucket at ingest. */
+    appRate: (appId: number) => `${p}rl:{app${appId}}`,
+    // --- pipeline ---
+    /** Token bucket of a channel account (shared by all handlers). */
+    accountRate: (accountId: number) => `${p}rl:{acct${accountId}}`,
+    /** Bookings of a channel account's bucket (sorted set of message ids by booked time). */
+    accountBookings: (accountId: number) => `${p}rl:{acct${accountId}}:book`,
+    /** Cool-down marker after a provider answered "rate limited". */
+    accountCooldown: (accountId: number) => `${p}rl:{acct${accountId}}:cool`,
+    /** Content dedup marker (hash of rendered content + receiver). */
+    dedupContent: (digest: string) => `${p}dd:c:${digest}`,
+    /** Frequency counter per receiver, channel and window. */
+    dedupFrequency: (channel: string, receiver: string, window: string) =>
+      `${p}dd:f:${channel}:${receiver}:${window}`,
+    // --- config and caches ---
+    /** Pub/sub channel: live config changed. */
+    configChanged: () => `${p}cfg:changed`,
+    /** Pub/sub channel: a template changed (message: its id). */
+    templateChanged: () => `${p}tpl:changed`,
+    // --- leases ---
+    lease: (name: string) => `${p}lease:${name}`,
+    // --- sandbox channel ---
+    /** Capped list of what the sandbox channel delivered (newest first). */
+    sandboxInbox: () => `${p}sandbox:inbox`,
+  });
+}
+
+export type Keys = ReturnType<typeof createKeys>;

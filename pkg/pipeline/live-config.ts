@@ -1,0 +1,146 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys/keys.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { defaultLiveConfig, type LiveConfig, parseLiveConfig } from './live-config-schema.ts';
+import { stableStringify } from './stable-hash.ts';
+
+export {
+  defaultLiveConfig,
+  LIVE_CONFIG_NAME,
+  type LiveConfig,
+  liveConfigIssues,
+  liveConfigSchema,
+  liveConfigSchemaFor,
+  parseLiveConfig,
+} from './live-config-schema.ts';
+
+/** A running view of the live config. */
+export type LiveConfigHandle = Readonly<{
+  /** The config in force (validated, defaults filled, frozen). Cheap: call it per delivery. */
+  current(): LiveConfig;
+  /** Resolves after the first successful load (retried every `refreshMs` until then). */
+  ready: Promise<void>;
+  /** Stops listening and refreshing; the subscriber connection stays the caller's to close. */
+  close(): Promise<void>;
+}>;
+
+/**
+ * Keeps the live config of a running process fresh: reloads on a pub/sub message on `channel`
+ * (a change applies at once) and every `refreshMs` (a missed message still applies within
+ * seconds). A stored value that fails validation is logged and ignored; the last good one stays.
+ *
+ * @example
+ * const live = createLiveConfig({
+ *   load: () => configStore.get(LIVE_CONFIG_NAME),
+ *   subscriber: connectRedis(url, 'subscriber'),
+ *   channel: keys.configChanged(),
+ *   onChange: (next) => pool.resize(next.concurrency),
+ * });
+ * await live.ready;
+ * runSteps(steps, { ..., config: live.current() });
+ */
+export function createLiveConfig(opts: {
+  load: () => Promise<unknown | undefined>;
+  subscriber: Redis;
+  channel: string;
+  refreshMs?: number;
+  /** Called when the config in force changes, the first load included (when it differs from the defaults). */
+  onChange?: (next: LiveConfig, prev: LiveConfig) => void;
+  /** The platform zone used for defaults (env `TIMEZONE`). */
+  timezone?: string;
+  log?: Logger;
+}): LiveConfigHandle {
+  const refreshMs = opts.refreshMs ?? 2000;
+  let config = defaultLiveConfig(opts.timezone);
+  let fingerprint = stableStringify(config);
+  let closed = false;
+  let loaded = false;
+  let inFlight: Promise<void> | undefined;
+  let again = false;
+  let markReady!: () => void;
+  let failReady!: (err: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  // Closing before the first load rejects `ready`; callers that never await it must not crash.
+  ready.catch(() => {});
+
+  const loadOnce = async (): Promise<void> => {
+    let next: LiveConfig;
+    try {
+      next = parseLiveConfig(await opts.load(), opts.timezone);
+    } catch (err) {
+      opts.log?.warn({ err }, 'live config: load failed, keeping the last good config');
+      return;
+    }
+    if (closed) return;
+    const fp = stableStringify(next);
+    const prev = config;
+    config = next;
+    if (!loaded) {
+      loaded = true;
+      markReady();
+    }
+    if (fp !== fingerprint) {
+      fingerprint = fp;
+      opts.log?.info('live config: changed');
+      try {
+        opts.onChange?.(next, prev);
+      } catch (err) {
+        opts.log?.error({ err }, 'live config: onChange failed');
+      }
+    }
+  };
+
+  // One load at a time; a request during a load runs one more after it (the change may have
+  // been written after the running load read the store).
+  const reload = (): Promise<void> => {
+    if (inFlight) {
+      again = true;
+      return inFlight;
+    }
+    inFlight = (async () => {
+      do {
+        again = false;
+        await loadOnce();
+      } while (again && !closed);
+      inFlight = undefined;
+    })();
+    return inFlight;
+  };
+
+  const onMessage = (ch: string) => {
+    if (ch === opts.channel && !closed) void reload();
+  };
+  opts.subscriber.on('message', onMessage);
+  opts.subscriber.subscribe(opts.channel).catch((err: unknown) => {
+    opts.log?.warn({ err }, 'live config: subscribe failed, relying on periodic refresh');
+  });
+  const timer = setInterval(() => void reload(), refreshMs);
+  timer.unref();
+  void reload();
+
+  return Object.freeze({
+    current: () => config,
+    ready,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      opts.subscriber.off('message', onMessage);
+      if (!loaded) failReady(new Error('live config closed before the first load'));
+      await opts.subscriber.unsubscribe(opts.channel).catch(() => {});
+      await inFlight;
+    },
+  });
+}
+
+/**
+ * Tells every running process that the live config changed (they reload from the store).
+ *
+ * @example await configStore.set(LIVE_CONFIG_NAME, value, actor); await publishConfigChanged(redis, keys);
+ */
+export async function publishConfigChanged(redis: Redis, keys: Keys): Promise<void> {
+  await redis.publish(keys.configChanged(), String(Date.now()));
+}

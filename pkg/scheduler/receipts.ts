@@ -1,0 +1,30 @@
+import type { Logger } from '../telemetry/logger.ts';
+
+/**
+ * Pulls delivery receipts from SMS providers and records them (`delivered`, `read`, via the
+ * ledger). No SMS provider exists yet: this is the hook a provider adapter plugs into through
+ * `startScheduler(core, { smsReceipts })`. It runs on the leader only, so providers are polled
+ * once per period however many schedulers run.
+ *
+ * @example const pull: SmsReceiptPuller = async (now) => { await provider.fetchReceiptsSince(now - 60_000); };
+ */
+export type SmsReceiptPuller = (now: number) => Promise<void>;
+
+/**
+ * Throttles a receipt puller to one call per `everyMs` (real time); failures are logged and the
+ * next period tries again. With no puller the result does nothing.
+ *
+ * @example const pull = throttledReceipts({ puller, everyMs: 30_000, log }); await pull(Date.now());
+ */
+export function throttledReceipts(opts: {
+  puller: SmsReceiptPuller | undefined;
+  everyMs: number;
+  log: Logger;
+}): (now: number) => Promise<void> {
+  let last = Number.NEGATIVE_INFINITY;
+  return async (now) => {
+    if (!opts.puller || Date.now() - last < opts.everyMs) return;
+    last = Date.now();
+    await opts.puller(now).catch((err) => opts.log.error({ err }, 'SMS receipt pull failed'));
+  };
+}

@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { fieldsToRecord } from '../domain/delivery.ts';
+import { decodeEvent } from '../domain/events.ts';
+import type { Keys } from '../keys/keys.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { AGGREGATOR_GROUP, createApplier, type EventEntry } from './apply.ts';
+import { type EventLag, eventLag } from './lag.ts';
+import { createPartitionLeases } from './leases.ts';
+import { publishLive } from './live.ts';
+import { trimFolded } from './trim.ts';
+
+/**
+ * Every instance reads as the same consumer: a partition has one lease holder at a time, and the
+ * next holder must find the previous holder's unacknowledged entries in its own pending list.
+ *
+ * @example redis.xpending(keys.events(3), AGGREGATOR_GROUP, '-', '+', 10, AGGREGATOR_CONSUMER)
+ */
+export const AGGREGATOR_CONSUMER = 'aggregator';
+
+export type AggregatorOptions = {
+  /** Command connection (scripts, leases, publishes). */
+  redis: Redis;
+  /** Connection used only for the blocking XREADGROUP. */
+  blocking: Redis;
+  keys: Keys;
+  /** Number of event partitions (config.eventPartitions). */
+  partitions: number;
+  /** IANA zone of day/hour buckets (config.timezone). */
+  timezone: string;
+  traceTtlDays: number;
+  counterTtlDays: number;
+  log: Logger;
+  instanceId?: string;
+  /** Partition lease time to live; a dead instance's partitions move after this. Default 10 s. */
+  leaseTtlMs?: number;
+  /** Entries read per partition per XREADGROUP. Default 500. */
+  readCount?: number;
+  /** Events per apply script call. Default 250. */
+  chunkSize?: number;
+  /** XREADGROUP BLOCK time. Default 1000 ms. */
+  blockMs?: number;
+  /** Folded events older than this are trimmed from the event streams; 0 keeps all. Default 1 day. */
+  eventRetentionMs?: number;
+  /** When given, lag/throughput metrics are registered here. */
+  registry?: Registry;
+};
+
+export type AggregatorStats = { applied: number; replayed: number; batches: number; errors: number };
+
+export type Aggregator = {
+  instanceId: string;
+  /** Partitions this instance currently folds. */
+  owned(): number[];
+  /** Events not yet folded, over all partitions (not only owned ones). */
+  lag(): Promise<EventLag>;
+  stats(): AggregatorStats;
+  /** Stops reading, finishes the batch in flight, releases leases. Does not close the clients. */
+  close(): Promise<void>;
+};
+
+type ReadReply = [string, [string, string[] | null][]][] | null;
+
+/**
+ * Starts an aggregator instance: leases a fair share of the event partitions, reads them with
+ * one blocking XREADGROUP (pending entries first after an acquisition, then new ones), folds each
+ * batch and applies it exactly once (`apply.lua`), announces folded events on `eventsLive` while
+ * someone listens, and trims folded events past the retention.
+ *
+ * @example
+ * const agg = await startAggregator({ redis, blocking, keys, partitions: 8, timezone: 'Asia/Shanghai',
+ *   traceTtlDays: 7, counterTtlDays: 90, log });
+ * await agg.lag(); // { total: 0, … }
+ * await agg.close();
+ */
+export async function startAggregator(opts: AggregatorOptions): Promise<Aggregator> {
+  const { redis, blocking, keys, partitions, log } = opts;
+  const instanceId = opts.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const leaseTtlMs = opts.leaseTtlMs ?? 10_000;
+  const tickMs = Math.max(50, Math.floor(leaseTtlMs / 3));
+  const blockMs = opts.blockMs ?? 1000;
+  const readCount = opts.readCount ?? 500;
+  const retentionMs = opts.eventRetentionMs ?? 86_400_000;
+  const stats: AggregatorStats = { applied: 0, replayed: 0, batches: 0, errors: 0 };
+  const applier = createApplier({ ...opts, chunkSize: opts.chunkSize ?? 250 });
+  const partitionOfKey = new Map(Array.from({ length: partitions }, (_, p) => [keys.events(p), p]));
+  /** Read cursor per owned partition: a pending-list position after acquisition, then '>'. */
+  const cursors = new Map<number, string>();
+
+  const ensureGroup = async (p: number) => {
+    try {
+      // From 0, not $: events written before the first aggregator started are folded too.
+      await redis.xgroup('CREATE', keys.events(p), AGGREGATOR_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  };
+
+  const leases = createPartitionLeases({
+    redis,
+    keys,
+    partitions,
+    instanceId,
+    ttlMs: leaseTtlMs,
+    log,
+    onAcquire: async (p) => {
+      await ensureGroup(p);
+      cursors.set(p, '0');
+    },
+  });
+
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  let ticking: Promise<void> | undefined;
+  const tick = () => {
+    ticking ??= leases
+      .tick()
+      .catch((err) => log.warn({ err }, 'lease tick failed'))
+      .finally(() => {
+        ticking = undefined;
+      });
+    return ticking;
+  };
+  await tick();
+  const tickTimer = setInterval(tick, tickMs);
+
+  const live = publishLive({ redis, channel: keys.eventsLive() });
+
+  let lastTrim = Date.now();
+  const trim = async () => {
+    if (retentionMs <= 0 || Date.now() - lastTrim < 60_000) return;
+    lastTrim = Date.now();
+    for (const partition of leases.owned()) await trimFolded({ redis, keys, partition, retentionMs });
+  };
+
+  const processPartition = async (key: string, entries: [string, string[] | null][]) => {
+    const p = partitionOfKey.get(key);
+    if (p === undefined) return;
+    const history = cursors.get(p) !== '>';
+    if (history && entries.length === 0) {
+      cursors.set(p, '>');
+      return;
+    }
+    if (history) cursors.set(p, entries[entries.length - 1]![0]);
+    const batch: EventEntry[] = entries.map(([streamId, fields]) => ({
+      streamId,
+      event: fields ? decodeEvent(fieldsToRecord(fields)) : undefined,
+    }));
+    try {
+      const r = await applier.apply(p, batch);
+      stats.applied += r.applied;
+      stats.replayed += r.replayed;
+      stats.batches++;
+      if (r.events.length)
+        await live.publish(r.events).catch((err) => log.warn({ err }, 'live tail publish failed'));
+    } catch (err) {
+      // Unknown outcome: re-read the pending list; what was applied replays as an ack only.
+      if (cursors.has(p)) cursors.set(p, '0');
+      throw err;
+    }
+  };
+
+  const loop = async () => {
+    while (!stopping) {
+      try {
+        for (const p of await leases.releaseMarked()) cursors.delete(p);
+        const parts = leases.owned().filter((p) => cursors.has(p));
+        if (parts.length === 0) {
+          await pause(Math.min(blockMs, tickMs));
+          continue;
+        }
+        const reply = (await blocking.call(
+          'XREADGROUP',
+          'GROUP',
+          AGGREGATOR_GROUP,
+          AGGREGATOR_CONSUMER,
+          'COUNT',
+          readCount,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          ...parts.map((p) => keys.events(p)),
+          ...parts.map((p) => cursors.get(p)!),
+        )) as ReadReply;
+        if (reply) {
+          // Partitions apply concurrently; wait for all before reading again, so one partition
+          // never has two batches in flight.
+          const done = await Promise.allSettled(
+            reply.map(([key, entries]) => processPartition(key, entries)),
+          );
+          const failed = done.find((d) => d.status === 'rejected');
+          if (failed) throw failed.reason;
+        }
+        await trim();
+      } catch (err) {
+        if (stopping) break;
+        stats.errors++;
+        const message = String((err as Error).message);
+        if (message.includes('NOGROUP')) {
+          // A stream was deleted under us: recreate its group, re-read pending.
+          for (const p of leases.owned()) await ensureGroup(p).catch(() => undefined);
+        } else {
+          log.error({ err }, 'aggregator batch failed');
+        }
+        for (const p of cursors.keys()) cursors.set(p, '0');
+        await pause(200);
+      }
+    }
+  };
+  const running = loop();
+
+  const lagNow = () => eventLag({ redis, keys, partitions });
+  if (opts.registry) registerMetrics(opts.registry, lagNow, stats, () => leases.owned().length);
+
+  log.info({ instanceId, partitions, leaseTtlMs }, 'aggregator started');
+  return {
+    instanceId,
+    owned: () => leases.owned(),
+    lag: lagNow,
+    stats: () => ({ ...stats }),
+    async close() {
+      if (stopping) return running;
+      stopping = true;
+      clearInterval(tickTimer);
+      wake?.();
+      await running;
+      await ticking;
+      live.close();
+      await leases.releaseAll().catch((err) => log.warn({ err }, 'lease release failed'));
+      log.info({ instanceId, ...stats }, 'aggregator stopped');
+    },
+  };
+}
+
+function registerMetrics(
+  registry: Registry,
+  lag: () => Promise<EventLag>,
+  stats: AggregatorStats,
+  owned: () => number,
+) {
+  const registers = [registry];
+  new Gauge({
+    name: 'push_aggregator_lag_events',
+    help: 'Lifecycle events not yet folded into counters and traces (all partitions)',
+    registers,
+    async collect() {
+      this.set((await lag()).total);
+    },
+  });
+  new Gauge({
+    name: 'push_aggregator_partitions_owned',
+    help: 'Event partitions leased by this aggregator instance',
+    registers,
+    collect() {
+      this.set(owned());
+    },
+  });
+  let seenApplied = 0;
+  let seenReplayed = 0;
+  new Counter({
+    name: 'push_aggregator_events_applied_total',
+    help: 'Lifecycle events folded and applied by this instance',
+    registers,
+    collect() {
+      this.inc(stats.applied - seenApplied);
+      seenApplied = stats.applied;
+    },
+  });
+  new Counter({
+    name: 'push_aggregator_events_replayed_total',
+    help: 'Redelivered lifecycle events acknowledged without counting again',
+    registers,
+    collect() {
+      this.inc(stats.replayed - seenReplayed);
+      seenReplayed = stats.replayed;
+    },
+  });
+}

@@ -1,0 +1,25 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Db, Dialect } from './db.ts';
+import { init } from './migrations/001-init.ts';
+
+/** Migrations in order; each is a factory of the dialect so DDL types fit both databases. */
+const MIGRATIONS: Readonly<Record<string, (d: Dialect) => Migration>> = {
+  '001-init': init,
+};
+
+/**
+ * Applies pending migrations. Safe to call from several processes at once: kysely takes a lock
+ * table, and applied migrations are skipped.
+ *
+ * @example await migrateToLatest(db, 'sqlite');
+ */
+export async function migrateToLatest(db: Db, dialect: Dialect): Promise<string[]> {
+  const provider: MigrationProvider = {
+    getMigrations: async () =>
+      Object.fromEntries(Object.entries(MIGRATIONS).map(([k, f]) => [k, f(dialect)])),
+  };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

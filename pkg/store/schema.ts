@@ -1,0 +1,109 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Database tables as kysely sees them. Times are epoch milliseconds (BIGINT) so both dialects
+ * agree; JSON is stored as text. `deleted_at` marks soft-deleted rows (undo-able deletes).
+ */
+type Id = Generated<number>;
+/** BIGINT comes back as string from mysql2 unless configured; we configure numbers (see db.ts). */
+type Millis = ColumnType<number, number, number>;
+
+export interface AppsTable {
+  id: Id;
+  name: string;
+  /** sha256(apiKey) hex; the key itself is shown once at creation. */
+  api_key_hash: string;
+  /** First characters of the key, to tell keys apart in lists. */
+  api_key_hint: string;
+  /** Sends per second allowed at ingest; null = unlimited. */
+  rate_limit: number | null;
+  created_at: Millis;
+  updated_at: Millis;
+  deleted_at: Millis | null;
+}
+
+export interface AccountsTable {
+  id: Id;
+  name: string;
+  channel: string;
+  provider: string;
+  /** AES-256-GCM sealed JSON of the provider config (credentials included). */
+  config_sealed: string;
+  /** Token-bucket rate per second; null = unlimited. */
+  rate_limit: number | null;
+  rate_burst: number | null;
+  created_at: Millis;
+  updated_at: Millis;
+  deleted_at: Millis | null;
+}
+
+export interface TemplatesTable {
+  id: Id;
+  name: string;
+  channel: string;
+  message_type: string;
+  account_id: number;
+  /** JSON content model of the channel. */
+  content: string;
+  status: string;
+  shield: string;
+  timezone: string | null;
+  cron: string | null;
+  description: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  deleted_at: Millis | null;
+}
+
+export interface CrowdFilesTable {
+  id: Id;
+  template_id: number;
+  filename: string;
+  row_count: number;
+  /** Receivers and variables, one JSON object per line. */
+  body: string;
+  created_at: Millis;
+}
+
+export interface SmsRecordsTable {
+  id: Id;
+  message_id: string;
+  template_id: number;
+  account_id: number;
+  phone: string;
+  provider: string;
+  /** Provider's id of the send (serial no / biz id), to match receipts. */
+  provider_message_id: string | null;
+  status: string;
+  status_code: string | null;
+  status_message: string | null;
+  sent_at: Millis;
+  receipt_at: Millis | null;
+}
+
+export interface ConfigTable {
+  name: string;
+  /** JSON value. */
+  value: string;
+  updated_at: Millis;
+  updated_by: string;
+}
+
+export interface ConfigAuditTable {
+  id: Id;
+  name: string;
+  old_value: string | null;
+  new_value: string;
+  actor: string;
+  at: Millis;
+}
+
+export interface Database {
+  apps: AppsTable;
+  channel_accounts: AccountsTable;
+  templates: TemplatesTable;
+  crowd_files: CrowdFilesTable;
+  sms_records: SmsRecordsTable;
+  config: ConfigTable;
+  config_audit: ConfigAuditTable;
+}

@@ -1,0 +1,96 @@
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { CHANNELS, MESSAGE_TYPES } from '../domain/channels.ts';
+import { validateContent } from '../domain/content.ts';
+import { isTimeZone } from '../domain/timezone.ts';
+
+/**
+ * Pure validation of template fields (everything except the account lookup, which needs the
+ * database). One schema serves creation and, applied to the merged result, updates, so both
+ * report the same field names (`content.subject`, `cron`, `timezone`).
+ */
+
+export const TEMPLATE_STATUSES = ['active', 'paused'] as const;
+export const SHIELD_POLICIES = ['none', 'drop', 'delay'] as const;
+
+/**
+ * Why a cron expression is invalid, or undefined when it parses (in `tz` when given).
+ *
+ * @example cronProblem('*\/5 * * * *') // undefined
+ */
+export function cronProblem(expr: string, tz?: string | null): string | undefined {
+  try {
+    CronExpressionParser.parse(expr, tz ? { tz } : {});
+    return undefined;
+  } catch (err) {
+    return `invalid cron expression: ${(err as Error).message}`;
+  }
+}
+
+const fields = {
+  name: z.string().trim().min(1).max(128),
+  channel: z.enum(CHANNELS),
+  messageType: z.enum(MESSAGE_TYPES),
+  accountId: z.number().int().positive().max(2_147_483_647),
+  content: z.custom<unknown>((v) => v !== undefined, { message: 'content is required' }),
+  status: z.enum(TEMPLATE_STATUSES),
+  shield: z.enum(SHIELD_POLICIES),
+  timezone: z.string().trim().min(1).max(64).nullable(),
+  cron: z.string().trim().min(1).max(128).nullable(),
+  description: z.string().max(512).nullable(),
+};
+
+/**
+ * Body of a template creation: defaults filled, content validated for the channel and
+ * normalised, time zone and cron checked.
+ *
+ * @example templateCreateSchema.parse({ name: 'w', channel: 'sandbox', messageType: 'notice',
+ *   accountId: 1, content: { text: 'Hi' } }).shield // 'none'
+ */
+export const templateCreateSchema = z
+  .object({
+    ...fields,
+    status: fields.status.default('active'),
+    shield: fields.shield.default('none'),
+    timezone: fields.timezone.default(null),
+    cron: fields.cron.default(null),
+    description: fields.description.default(null),
+  })
+  .transform((t, ctx) => {
+    const content = validateContent(t.channel, t.content);
+    if (!content.ok) {
+      for (const i of content.issues)
+        ctx.addIssue({ code: 'custom', path: i.path.split('.'), message: i.message });
+    }
+    if (t.timezone !== null && !isTimeZone(t.timezone)) {
+      ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'not an IANA time zone' });
+    }
+    const cron =
+      t.cron === null
+        ? undefined
+        : cronProblem(t.cron, t.timezone && isTimeZone(t.timezone) ? t.timezone : null);
+    if (cron) ctx.addIssue({ code: 'custom', path: ['cron'], message: cron });
+    return content.ok ? { ...t, content: content.content } : t;
+  });
+
+/**
+ * Body of a template update: any subset of the creation fields (checked again once merged).
+ *
+ * @example templateUpdateSchema.parse({ status: 'paused' })
+ */
+export const templateUpdateSchema = z.object({
+  name: fields.name.optional(),
+  channel: fields.channel.optional(),
+  messageType: fields.messageType.optional(),
+  accountId: fields.accountId.optional(),
+  content: z.unknown().optional(),
+  status: fields.status.optional(),
+  shield: fields.shield.optional(),
+  timezone: fields.timezone.optional(),
+  cron: fields.cron.optional(),
+  description: fields.description.optional(),
+});
+
+export type TemplateCreate = z.input<typeof templateCreateSchema>;
+export type TemplateFields = z.output<typeof templateCreateSchema>;
+export type TemplateUpdate = z.input<typeof templateUpdateSchema>;

@@ -1,0 +1,244 @@
+import type { ExpressionBuilder, Selectable, Transaction } from 'kysely';
+import type { Channel, MessageType } from '../domain/channels.ts';
+import { AppError, errors } from '../domain/errors.ts';
+import type { ShieldPolicy, Template } from '../domain/template.ts';
+import type { Db } from './db.ts';
+import {
+  affected,
+  bumpTime,
+  contains,
+  fromJson,
+  insertedId,
+  invalid,
+  listPage,
+  optimistic,
+  type Paged,
+  type PageQuery,
+  parseInput,
+  type RepoDeps,
+} from './repo-kit.ts';
+import type { Database, TemplatesTable } from './schema.ts';
+import {
+  type TemplateCreate,
+  type TemplateFields,
+  type TemplateUpdate,
+  templateCreateSchema,
+  templateUpdateSchema,
+} from './template-rules.ts';
+
+/** A template as admin reads return it: the domain `Template` plus bookkeeping fields. */
+export type TemplateView = Template & {
+  cron: string | null;
+  description: string | null;
+  createdAt: number;
+  deletedAt: number | null;
+};
+
+export type TemplateListQuery = PageQuery & {
+  channel?: Channel;
+  name?: string;
+  status?: Template['status'];
+  accountId?: number;
+  includeDeleted?: boolean;
+};
+
+type Row = Selectable<TemplatesTable>;
+
+const toView = (r: Row): TemplateView => ({
+  id: Number(r.id),
+  name: r.name,
+  channel: r.channel as Channel,
+  messageType: r.message_type as MessageType,
+  accountId: Number(r.account_id),
+  content: fromJson(r.content),
+  status: r.status as Template['status'],
+  shield: r.shield as ShieldPolicy,
+  timezone: r.timezone,
+  cron: r.cron,
+  description: r.description,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+  deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),
+});
+
+const toColumns = (t: TemplateFields) => ({
+  name: t.name,
+  channel: t.channel,
+  message_type: t.messageType,
+  account_id: t.accountId,
+  content: JSON.stringify(t.content),
+  status: t.status,
+  shield: t.shield,
+  timezone: t.timezone,
+  cron: t.cron,
+  description: t.description,
+});
+
+/** 422 unless `accountId` names a live account of the template's channel (read in `trx`). */
+async function checkAccount(trx: Transaction<Database>, accountId: number, channel: Channel): Promise<void> {
+  const a = await trx
+    .selectFrom('channel_accounts')
+    .select(['channel'])
+    .where('id', '=', accountId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!a) throw invalid([{ path: 'accountId', message: `account ${accountId} does not exist` }]);
+  if (a.channel !== channel) {
+    throw invalid([
+      { path: 'accountId', message: `account ${accountId} is a ${a.channel} account, not ${channel}` },
+    ]);
+  }
+}
+
+/**
+ * Repository of message templates. Content is validated per channel (`content.subject` …), the
+ * account must be a live one of the same channel, and every change bumps `updatedAt` (caches in
+ * ingest and handlers compare it). Mutations of an unknown or deleted id throw `TEMPLATE_NOT_FOUND`.
+ *
+ * @example
+ * const templates = createTemplatesRepo(db);
+ * const t = await templates.create({ name: 'welcome', channel: 'sandbox', messageType: 'notice',
+ *   accountId: 1, content: { text: 'Hello {$name}' } });
+ */
+export function createTemplatesRepo(db: Db, deps: RepoDeps = {}) {
+  const now = deps.now ?? Date.now;
+
+  const row = (q: Db | Transaction<Database>, id: number, includeDeleted = false) =>
+    q
+      .selectFrom('templates')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(!includeDeleted, (x) => x.where('deleted_at', 'is', null))
+      .executeTakeFirst();
+  const mustGet = async (id: number, includeDeleted = false): Promise<Row> => {
+    const r = await row(db, id, includeDeleted);
+    if (!r) throw errors.notFound('template', id);
+    return r;
+  };
+
+  /** Applies `patch` to the live template, checking everything again on the merged result. */
+  const change = (id: number, patch: TemplateUpdate): Promise<TemplateView> => {
+    const p = parseInput(templateUpdateSchema, patch);
+    return optimistic('template', () =>
+      db.transaction().execute(async (trx) => {
+        const old = await row(trx, id);
+        if (!old) throw errors.notFound('template', id);
+        const cur = toView(old);
+        const merged = parseInput(templateCreateSchema, {
+          name: p.name ?? cur.name,
+          channel: p.channel ?? cur.channel,
+          messageType: p.messageType ?? cur.messageType,
+          accountId: p.accountId ?? cur.accountId,
+          content: p.content !== undefined ? p.content : cur.content,
+          status: p.status ?? cur.status,
+          shield: p.shield ?? cur.shield,
+          timezone: p.timezone !== undefined ? p.timezone : cur.timezone,
+          cron: p.cron !== undefined ? p.cron : cur.cron,
+          description: p.description !== undefined ? p.description : cur.description,
+        });
+        if (merged.accountId !== cur.accountId || merged.channel !== cur.channel) {
+          await checkAccount(trx, merged.accountId, merged.channel);
+        }
+        const r = await trx
+          .updateTable('templates')
+          .set({ ...toColumns(merged), updated_at: bumpTime(now(), cur.updatedAt) })
+          .where('id', '=', id)
+          .where('updated_at', '=', cur.updatedAt)
+          .executeTakeFirst();
+        if (affected(r) !== 1) return undefined;
+        return toView((await row(trx, id))!);
+      }),
+    );
+  };
+
+  return {
+    /** Creates a template after validating content, zone, cron and the account. */
+    async create(input: TemplateCreate): Promise<TemplateView> {
+      const v = parseInput(templateCreateSchema, input);
+      return db.transaction().execute(async (trx) => {
+        await checkAccount(trx, v.accountId, v.channel);
+        const t = now();
+        const r = await trx
+          .insertInto('templates')
+          .values({ ...toColumns(v), created_at: t, updated_at: t, deleted_at: null })
+          .executeTakeFirstOrThrow();
+        return toView((await row(trx, insertedId(r)))!);
+      });
+    },
+
+    /** A page of templates, newest first; filter by channel, name substring, status, account. */
+    async list(q: TemplateListQuery = {}): Promise<Paged<TemplateView>> {
+      const filter = (eb: ExpressionBuilder<Database, 'templates'>) =>
+        eb.and([
+          ...(q.includeDeleted ? [] : [eb('deleted_at', 'is', null)]),
+          ...(q.channel ? [eb('channel', '=', q.channel)] : []),
+          ...(q.status ? [eb('status', '=', q.status)] : []),
+          ...(q.accountId ? [eb('account_id', '=', q.accountId)] : []),
+          ...(q.name ? [contains(eb.ref('name'), q.name)] : []),
+        ]);
+      const { rows, total } = await listPage(db, 'templates', filter, q);
+      return { items: rows.map(toView), total };
+    },
+
+    /** The template, or undefined when unknown (or deleted, unless `includeDeleted`). */
+    async get(id: number, opts: { includeDeleted?: boolean } = {}): Promise<TemplateView | undefined> {
+      const r = await row(db, id, opts.includeDeleted);
+      return r && toView(r);
+    },
+
+    /** The send path's lookup: the live template (any status), undefined when unknown or deleted. */
+    async getActive(id: number): Promise<TemplateView | undefined> {
+      const r = await row(db, id);
+      return r && toView(r);
+    },
+
+    /** Updates any fields; the merged template is validated as a whole. */
+    update: change,
+
+    /** Sets `active` / `paused` (what `/start` and `/pause` do). */
+    setStatus: (id: number, status: Template['status']): Promise<TemplateView> => change(id, { status }),
+
+    /** Hides the template: sends to it get `TEMPLATE_NOT_FOUND`. Restorable. */
+    async softDelete(id: number): Promise<void> {
+      const old = await mustGet(id);
+      const r = await db
+        .updateTable('templates')
+        .set({ deleted_at: now(), updated_at: bumpTime(now(), Number(old.updated_at)) })
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (affected(r) === 0) throw errors.notFound('template', id);
+    },
+
+    /** Undoes a soft delete; refused (409) while the template's account is deleted. */
+    async restore(id: number): Promise<TemplateView> {
+      return db.transaction().execute(async (trx) => {
+        const old = await row(trx, id, true);
+        if (!old) throw errors.notFound('template', id);
+        if (old.deleted_at !== null) {
+          const account = await trx
+            .selectFrom('channel_accounts')
+            .select('id')
+            .where('id', '=', old.account_id)
+            .where('deleted_at', 'is', null)
+            .executeTakeFirst();
+          if (!account) {
+            throw new AppError(
+              'ACCOUNT_DELETED',
+              409,
+              `template ${id} sends through account ${old.account_id}, which is deleted; restore it first`,
+            );
+          }
+          await trx
+            .updateTable('templates')
+            .set({ deleted_at: null, updated_at: bumpTime(now(), Number(old.updated_at)) })
+            .where('id', '=', id)
+            .execute();
+        }
+        return toView((await row(trx, id))!);
+      });
+    },
+  };
+}
+
+export type TemplatesRepo = ReturnType<typeof createTemplatesRepo>;
