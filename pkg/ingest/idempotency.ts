@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { loadLuaFile } from '../bus/lua.ts';
 import type { Keys } from '../keys/keys.ts';
+
+const takeOverScript = loadLuaFile(new URL('./scripts/idem-take-over.lua', import.meta.url), 1);
+const releaseScript = loadLuaFile(new URL('./scripts/idem-release.lua', import.meta.url), 1);
 
 /** Idempotency record kept per app and key. `t` is the first attempt's time: ids derive from it. */
 type IdemRecord = { s: 'running' | 'failed' | 'done'; h: string; t: number; status?: number; body?: unknown };
@@ -57,14 +61,7 @@ export function createIdempotency(opts: { redis: Redis; keys: Keys; ttlMs?: numb
       if (rec.s === 'running') return { kind: 'running' };
       // failed before: take it over (compare-and-set on the exact old value)
       const next: IdemRecord = { ...rec, s: 'running' };
-      const swapped = await redis.eval(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return false",
-        1,
-        k,
-        raw,
-        JSON.stringify(next),
-        runningTtl,
-      );
+      const swapped = await takeOverScript(redis, [k], [raw, JSON.stringify(next), runningTtl]);
       return swapped ? { kind: 'new', firstAt: rec.t } : { kind: 'running' };
     },
     async complete(appId: number, key: string, hash: string, firstAt: number, status: number, body: unknown) {
@@ -77,13 +74,7 @@ export function createIdempotency(opts: { redis: Redis; keys: Keys; ttlMs?: numb
      * body under the same key. Only our own `running` record is removed.
      */
     async release(appId: number, key: string, hash: string): Promise<void> {
-      await redis.eval(
-        "local v = redis.call('GET', KEYS[1]) if not v then return 0 end " +
-          "local r = cjson.decode(v) if r.s == 'running' and r.h == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-        1,
-        keys.idempotency(appId, key),
-        hash,
-      );
+      await releaseScript(redis, [keys.idempotency(appId, key)], [hash]);
     },
     async fail(appId: number, key: string, hash: string, firstAt: number) {
       const rec: IdemRecord = { s: 'failed', h: hash, t: firstAt };

@@ -73,6 +73,18 @@ export function createKeys(prefix: string) {
     templateChanged: () => `${p}tpl:changed`,
     // --- leases ---
     lease: (name: string) => `${p}lease:${name}`,
+    // --- scheduler ---
+    /**
+     * Hash of cron-run bookkeeping per template: `last:<id>` = time (ms) of its last completed
+     * run, `cur:<id>` = time of the run in progress (resumed by whichever instance leads next).
+     */
+    schedRuns: () => `${p}sched:runs`,
+    /**
+     * Hash of one run's progress (pinned crowd file, appended chunks, counts). Tagged with the
+     * route, like its stream, so marking a chunk and appending it are one script.
+     */
+    schedRunProgress: (route: Route, templateId: number, runAt: number) =>
+      `${p}sched:{${route}}:run:${templateId}:${runAt}`,
     // --- sandbox channel ---
     /** Capped list of what the sandbox channel delivered (newest first). */
     sandboxInbox: () => `${p}sandbox:inbox`,

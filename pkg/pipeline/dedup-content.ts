@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
+import { loadLuaFile } from '../bus/lua.ts';
 import { normalizeReceiver } from '../domain/receivers.ts';
 import type { Keys } from '../keys/keys.ts';
-import { loadLua } from './lua.ts';
 import { stableHash } from './stable-hash.ts';
 import { namedStep, type Step } from './types.ts';
 
-const script = loadLua(new URL('./scripts/dedup-content.lua', import.meta.url));
+const script = loadLuaFile(new URL('./scripts/dedup-content.lua', import.meta.url));
 
 /**
  * Content dedup: the same rendered content to the same receiver (on the same channel) within
@@ -25,7 +25,7 @@ export function dedupContentStep(deps: { redis: Redis; keys: Keys }): Step {
       normalizeReceiver(delivery.channel, delivery.receiver),
       rendered,
     );
-    const [ok, first] = (await script.run(
+    const [ok, first] = (await script(
       deps.redis,
       [deps.keys.dedupContent(digest)],
       [delivery.id, Math.round(windowSec * 1000)],

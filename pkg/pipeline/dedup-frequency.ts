@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
+import { loadLuaFile } from '../bus/lua.ts';
 import { normalizeReceiver } from '../domain/receivers.ts';
 import type { Keys } from '../keys/keys.ts';
-import { loadLua } from './lua.ts';
 import { shieldZone } from './quiet-hours.ts';
 import { namedStep, type Step } from './types.ts';
 import { localDay } from './zoned-time.ts';
 
-const script = loadLua(new URL('./scripts/dedup-frequency.lua', import.meta.url));
+const script = loadLuaFile(new URL('./scripts/dedup-frequency.lua', import.meta.url));
 
 /** Day buckets live a bit longer than the longest day (25 h on a DST day). */
 const DAY_TTL_MS = 26 * 3_600_000;
@@ -33,7 +33,7 @@ export function dedupFrequencyStep(deps: { redis: Redis; keys: Keys }): Step {
       normalizeReceiver(delivery.channel, delivery.receiver),
       bucket,
     );
-    const [ok, count] = (await script.run(
+    const [ok, count] = (await script(
       deps.redis,
       [key],
       [delivery.id, limit, windowMs, rolling ? windowMs : DAY_TTL_MS],

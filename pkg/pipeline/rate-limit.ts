@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
+import { loadLuaFile } from '../bus/lua.ts';
 import type { Keys } from '../keys/keys.ts';
-import { loadLua } from './lua.ts';
 import { namedStep, type Step } from './types.ts';
 
-const bucket = loadLua(new URL('./scripts/token-bucket.lua', import.meta.url));
-const bookScript = loadLua(new URL('./scripts/token-book.lua', import.meta.url));
-const coolDownScript = loadLua(new URL('./scripts/cool-down.lua', import.meta.url));
+const bucket = loadLuaFile(new URL('./scripts/token-bucket.lua', import.meta.url));
+const bookScript = loadLuaFile(new URL('./scripts/token-book.lua', import.meta.url));
+const coolDownScript = loadLuaFile(new URL('./scripts/cool-down.lua', import.meta.url));
 
 /**
  * A token-bucket limit: `rate` tokens per second, at most `burst` saved up.
@@ -28,7 +28,7 @@ export async function takeTokens(
   limit: RateLimit,
   cost = 1,
 ): Promise<TakeResult> {
-  const [granted, waitMs] = (await bucket.run(redis, bucketKeys, [
+  const [granted, waitMs] = (await bucket(redis, bucketKeys, [
     limit.rate,
     Math.max(1, limit.burst),
     Math.max(1, Math.ceil(cost)),
@@ -67,7 +67,7 @@ export function createRateLimiter(deps: { redis: Redis; keys: Keys }): RateLimit
       takeTokens(redis, [keys.accountRate(accountId), keys.accountCooldown(accountId)], limit, cost),
     async book(accountId: number, limit: RateLimit, holder: string) {
       const rate = limit.rate;
-      const [granted, waitMs] = (await bookScript.run(
+      const [granted, waitMs] = (await bookScript(
         redis,
         [keys.accountRate(accountId), keys.accountCooldown(accountId), keys.accountBookings(accountId)],
         [
@@ -89,7 +89,7 @@ export function createRateLimiter(deps: { redis: Redis; keys: Keys }): RateLimit
       if (!(factor > 0 && factor < 1) || !(ms > 0)) {
         throw new RangeError(`coolDown: factor must be in (0, 1) and ms > 0 (got ${factor}, ${ms})`);
       }
-      await coolDownScript.run(
+      await coolDownScript(
         redis,
         [keys.accountRate(accountId), keys.accountCooldown(accountId)],
         [factor, Math.ceil(ms)],

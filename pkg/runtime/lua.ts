@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { luaScript } from '../bus/lua.ts';
 
 /**
- * Registers Lua scripts (one file per script) as ioredis custom commands: EVALSHA with an
- * automatic EVAL fallback after a Redis restart flushed the script cache.
+ * Loads Lua scripts (one file per script, `camelCase` name → `kebab-case.lua`) bound to a client:
+ * EVALSHA with an automatic EVAL fallback after a Redis restart flushed the script cache.
  *
  * @example
  * const run = loadScripts(redis, new URL('./scripts/', import.meta.url), { attemptBegin: 2 });
@@ -19,16 +20,8 @@ export function loadScripts<N extends string>(
     (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>
   >;
   for (const [name, numberOfKeys] of Object.entries(scripts) as [N, number][]) {
-    const file = new URL(`${kebab(name)}.lua`, dir);
-    const cmd = `pl_${name}`;
-    // biome-ignore lint/suspicious/noExplicitAny: ioredis adds custom commands dynamically
-    const r = redis as any;
-    if (typeof r[cmd] !== 'function')
-      redis.defineCommand(cmd, { numberOfKeys, lua: readFileSync(file, 'utf8') });
-    out[name] = (keys, args) => {
-      if (keys.length !== numberOfKeys) throw new Error(`${name}: expected ${numberOfKeys} keys`);
-      return r[cmd](...keys, ...args);
-    };
+    const run = luaScript(readFileSync(new URL(`${kebab(name)}.lua`, dir), 'utf8'), numberOfKeys);
+    out[name] = (keys, args) => run(redis, keys, args);
   }
   return out;
 }

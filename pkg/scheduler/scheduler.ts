@@ -63,9 +63,7 @@ export type Scheduler = Readonly<{
  */
 export function startScheduler(core: Core, opts: SchedulerOptions = {}): Scheduler {
   const { keys, log } = core;
-  // Its own connection, without auto-pipelining: heartbeats never queue behind a chunk's writes,
-  // and scripts defined lazily (the bus's) cannot meet an auto-pipeline created before them
-  // (ioredis copies custom commands into a pipeline when it is created).
+  // Its own connection, without auto-pipelining: lease heartbeats never queue behind a chunk's writes.
   const redis = connectRedis(core.config.redisUrl, 'command', {
     enableAutoPipelining: false,
     connectionName: 'pushline-scheduler',

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
+import { loadLuaFile } from '../bus/lua.ts';
 import type { LifecycleEvent } from '../domain/events.ts';
 import type { Keys } from '../keys/keys.ts';
 import { encodeLatest, encodeTimelineEntry } from './codec.ts';
 import { type Deltas, fold } from './fold.ts';
 import { compareStreamIds } from './ids.ts';
-import { loadScript } from './script.ts';
 
-const applyScript = loadScript(new URL('./apply.lua', import.meta.url));
+const applyScript = loadLuaFile(new URL('./apply.lua', import.meta.url));
 
 /**
  * The consumer group of the lifecycle event streams (DESIGN.md).

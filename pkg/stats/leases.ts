@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
+import { loadLuaFile } from '../bus/lua.ts';
 import type { Keys } from '../keys/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { loadScript } from './script.ts';
 
-const renewScript = loadScript(new URL('./lease-renew.lua', import.meta.url));
-const releaseScript = loadScript(new URL('./lease-release.lua', import.meta.url));
-const membersScript = loadScript(new URL('./members.lua', import.meta.url));
+const renewScript = loadLuaFile(new URL('./lease-renew.lua', import.meta.url));
+const releaseScript = loadLuaFile(new URL('./lease-release.lua', import.meta.url));
+const membersScript = loadLuaFile(new URL('./members.lua', import.meta.url));
 
 /**
  * Lease key name of an event partition (under `keys.lease`); the value is the owner's instance id.

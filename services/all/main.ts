@@ -1,6 +1,7 @@
 // All-in-one process for the embedded quickstart (`npm start`): a local Redis if none answers,
 // SQLite, demo seed, then ingest + handler + aggregator + scheduler in one Node process.
 
+import { consoleRoutes } from '../../pkg/api/console/routes.ts';
 import { startHandlerProcess } from '../../pkg/runtime/handler.ts';
 import { startIngest } from '../../pkg/runtime/ingest.ts';
 import { ensureLocalRedis } from '../../pkg/runtime/local-redis.ts';
@@ -8,6 +9,7 @@ import { connectRedis } from '../../pkg/runtime/redis.ts';
 import { standardRouters } from '../../pkg/runtime/routers.ts';
 import { runProcess } from '../../pkg/runtime/run.ts';
 import { seedDemo } from '../../pkg/runtime/seed.ts';
+import { startScheduler } from '../../pkg/scheduler/index.ts';
 import { startAggregator } from '../../pkg/stats/aggregator.ts';
 import { createLogger } from '../../pkg/telemetry/logger.ts';
 
@@ -16,7 +18,7 @@ await runProcess(
   async (core) => {
     const demo = await seedDemo(core);
     const { routers, closers } = standardRouters(core);
-    const ingest = await startIngest(core, routers);
+    const ingest = await startIngest(core, { ...routers, pages: consoleRoutes() });
     const handler = await startHandlerProcess(core);
     const aggBlocking = connectRedis(core.config.redisUrl, 'blocking');
     const aggregator = await startAggregator({
@@ -31,6 +33,8 @@ await runProcess(
       log: core.log,
       registry: ingest.metrics.registry,
     });
+    // The handler already moves due delayed entries; the scheduler's own mover would only repeat it.
+    const scheduler = startScheduler(core, { mover: false });
     const base = `http://127.0.0.1:${ingest.port}`;
     const g = core.config.generated ?? { adminToken: false };
     process.stdout.write(
@@ -52,6 +56,7 @@ await runProcess(
       ].join('\n'),
     );
     return [
+      ...scheduler.closers,
       { name: 'aggregator-blocking', close: () => aggBlocking.disconnect() },
       ...closers,
       { name: 'aggregator', close: () => aggregator.close() },
