@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
 import { type Core, openCore } from '../runtime/core.ts';
 import { buildIngest } from '../runtime/ingest.ts';
 import { standardRouters } from '../runtime/routers.ts';
-import { randomTag, TEST_REDIS_URL, testDb, testRedis } from '../testkit/testkit.ts';
+import { platformEnv } from '../testkit/platform.ts';
+import { randomTag, testDb, testRedis } from '../testkit/testkit.ts';
 
 /**
  * The send API over HTTP, in process (app.request) against real Redis and MariaDB, with no
@@ -31,16 +29,13 @@ describe('send routes (in-process HTTP, real Redis + MariaDB)', () => {
     r = await testRedis();
     t = await testDb('mysql');
     adminToken = `admin-${randomTag()}-${randomTag()}`;
-    const env = {
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: t.url,
-      KEY_PREFIX: r.prefix,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'push-send-routes-')),
-      ADMIN_TOKEN: adminToken,
-      SECRET_KEY: 'b'.repeat(64),
-      BACKPRESSURE_HIGH_WATER: '50',
-      LOG_LEVEL: 'silent',
-    };
+    const env = platformEnv(
+      { prefix: r.prefix, databaseUrl: t.url },
+      {
+        ADMIN_TOKEN: adminToken,
+        BACKPRESSURE_HIGH_WATER: '50',
+      },
+    );
     core = await openCore(withDevSecrets(loadConfig(env)), 'send-routes-test');
     const std = standardRouters(core);
     ingest = buildIngest(core, std.routers);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type Consumer, ensureGroup, startConsumer, startMover } from '../bus/index.ts';
 import type { SenderCache } from '../channels/registry.ts';
+import type { Config } from '../config/config.ts';
 import { ALL_ROUTES, type Channel, type MessageType, type Route } from '../domain/channels.ts';
 import { type Delivery, decodeDelivery } from '../domain/delivery.ts';
 import type { Keys } from '../keys/keys.ts';
@@ -28,14 +29,8 @@ export type HandlerOptions = Readonly<{
   concurrency: (route: Route) => number;
   filter?: DeliverDeps['filter'];
   onRateLimited?: DeliverDeps['onRateLimited'];
-  settings: Readonly<{
-    batch: number;
-    visibilityTimeoutMs: number;
-    maxAttempts: number;
-    maxDeliveries: number;
-    retryBaseMs: number;
-    retryMaxMs: number;
-  }>;
+  /** The handler settings of the config (its concurrency is per route, from live config). */
+  settings: Omit<Config['handler'], 'concurrency'>;
   routes?: readonly Route[];
   log: Logger;
   metrics?: Metrics;

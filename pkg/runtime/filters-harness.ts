@@ -1,14 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { SandboxItem } from '../channels/sandbox.ts';
 import { type AdminClient, createAdminClient, createClient, type PushClient } from '../client/index.ts';
 import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
 import { decodeEvent, type LifecycleEvent } from '../domain/events.ts';
 import type { State } from '../domain/states.ts';
+import { platformEnv } from '../testkit/platform.ts';
 import { type ServiceProcess, spawnService } from '../testkit/processes.ts';
-import { randomTag, TEST_REDIS_URL, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
+import { testDb, testRedis, waitFor } from '../testkit/testkit.ts';
 import { type Core, openCore } from './core.ts';
 import { startIngest } from './ingest.ts';
 import { standardRouters } from './routers.ts';
@@ -36,22 +34,17 @@ export type ConfigBody = Record<string, unknown>;
 export async function startFilterStack(opts: { env?: Record<string, string> } = {}) {
   const r = await testRedis();
   const t = await testDb('mysql');
-  const env: Record<string, string> = {
-    REDIS_URL: TEST_REDIS_URL,
-    DATABASE_URL: t.url,
-    KEY_PREFIX: r.prefix,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'push-filters-')),
-    ADMIN_TOKEN: `admin-${randomTag()}-${randomTag()}`,
-    SECRET_KEY: 'b'.repeat(64),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    RETRY_BASE_MS: '100',
-    RETRY_MAX_MS: '400',
-    VISIBILITY_TIMEOUT_MS: '5000',
-    // This process's ingest logs only errors (an unexpected 500 explains itself).
-    LOG_LEVEL: 'error',
-    ...opts.env,
-  };
+  const env: Record<string, string> = platformEnv(
+    { prefix: r.prefix, databaseUrl: t.url },
+    {
+      RETRY_BASE_MS: '100',
+      RETRY_MAX_MS: '400',
+      VISIBILITY_TIMEOUT_MS: '5000',
+      // This process's ingest logs only errors (an unexpected 500 explains itself).
+      LOG_LEVEL: 'error',
+      ...opts.env,
+    },
+  );
   const core: Core = await openCore(withDevSecrets(loadConfig(env)), 'filters-test');
   const std = standardRouters(core);
   const ingest = await startIngest(core, std.routers);

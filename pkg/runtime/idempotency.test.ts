@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readSandboxInbox } from '../channels/sandbox.ts';
 import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
 import { fieldsToRecord } from '../domain/delivery.ts';
+import { platformEnv, sandboxTemplate } from '../testkit/platform.ts';
 import { type ServiceProcess, spawnService } from '../testkit/processes.ts';
-import { randomTag, TEST_REDIS_URL, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
+import { randomTag, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
 import { type Core, openCore } from './core.ts';
 import { startIngest } from './ingest.ts';
 
@@ -32,34 +30,11 @@ describe('Idempotency-Key (ingest over HTTP + handler process + sandbox)', () =>
   before(async () => {
     r = await testRedis();
     t = await testDb('mysql');
-    env = {
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: t.url,
-      KEY_PREFIX: r.prefix,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'push-idem-')),
-      ADMIN_TOKEN: `admin-${randomTag()}-${randomTag()}`,
-      SECRET_KEY: 'e'.repeat(64),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-    };
+    env = platformEnv({ prefix: r.prefix, databaseUrl: t.url });
     core = await openCore(withDevSecrets(loadConfig(env)), 'idem-test');
     ingest = await startIngest(core);
-    const account = await core.repos.accounts.create({
-      name: 'sb',
-      channel: 'sandbox',
-      provider: 'sandbox',
-      config: {},
-    });
-    templateId = (
-      await core.repos.templates.create({
-        name: 'code',
-        channel: 'sandbox',
-        messageType: 'notice',
-        accountId: account.id,
-        content: { text: 'Your code is {$code}' },
-      })
-    ).id;
+    templateId = (await sandboxTemplate(core.repos, { text: 'Your code is {$code}' }, { name: 'code' }))
+      .templateId;
     apiKey = (await core.repos.apps.create({ name: 'shop' })).apiKey;
     otherKey = (await core.repos.apps.create({ name: 'other' })).apiKey;
   });

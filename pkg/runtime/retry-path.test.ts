@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { createClient } from '../client/client.ts';
 import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
 import { fieldsToRecord } from '../domain/delivery.ts';
+import { platformEnv } from '../testkit/platform.ts';
 import { type ServiceProcess, spawnService } from '../testkit/processes.ts';
 import { type SmtpServerFixture, startSmtpServer } from '../testkit/smtp.ts';
-import { randomTag, TEST_REDIS_URL, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
+import { testDb, testRedis, waitFor } from '../testkit/testkit.ts';
 import { type Core, openCore } from './core.ts';
 import { startIngest } from './ingest.ts';
 
@@ -35,24 +33,18 @@ describe('retries and dead letters (ingest + handler process + SMTP 451/550)', (
     r = await testRedis();
     t = await testDb('mysql');
     smtp = await startSmtpServer();
-    env = {
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: t.url,
-      KEY_PREFIX: r.prefix,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'push-retry-')),
-      ADMIN_TOKEN: `admin-${randomTag()}-${randomTag()}`,
-      SECRET_KEY: 'c'.repeat(64),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      // Enough attempts that a 1 s outage can never exhaust them (the backoff ceiling reaches
-      // 500 ms by the fourth attempt); the "never ends" case runs a handler with 3.
-      RETRY_BASE_MS: '100',
-      RETRY_MAX_MS: '500',
-      MAX_ATTEMPTS: '20',
-      VISIBILITY_TIMEOUT_MS: '5000',
-      HANDLER_CONCURRENCY: '20',
-      LOG_LEVEL: 'silent',
-    };
+    env = platformEnv(
+      { prefix: r.prefix, databaseUrl: t.url },
+      {
+        // Enough attempts that a 1 s outage can never exhaust them (the backoff ceiling reaches
+        // 500 ms by the fourth attempt); the "never ends" case runs a handler with 3.
+        RETRY_BASE_MS: '100',
+        RETRY_MAX_MS: '500',
+        MAX_ATTEMPTS: '20',
+        VISIBILITY_TIMEOUT_MS: '5000',
+        HANDLER_CONCURRENCY: '20',
+      },
+    );
     core = await openCore(withDevSecrets(loadConfig(env)), 'retry-test');
     ingest = await startIngest(core);
     const account = await core.repos.accounts.create({

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { readSandboxInbox } from '../channels/sandbox.ts';
 import { createClient, type PushClient } from '../client/client.ts';
@@ -9,8 +6,9 @@ import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
 import { fieldsToRecord } from '../domain/delivery.ts';
 import { LIVE_CONFIG_NAME } from '../pipeline/live-config.ts';
+import { platformEnv, sandboxTemplate } from '../testkit/platform.ts';
 import { type ServiceProcess, spawnService } from '../testkit/processes.ts';
-import { randomTag, TEST_REDIS_URL, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
+import { randomTag, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
 import { type Core, openCore } from './core.ts';
 import { startIngest } from './ingest.ts';
 
@@ -35,35 +33,17 @@ describe('scheduled sends and recall (ingest + handler process + sandbox)', () =
     r = await testRedis();
     t = await testDb('mysql');
     adminToken = `admin-${randomTag()}-${randomTag()}`;
-    const env = {
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: t.url,
-      KEY_PREFIX: r.prefix,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'push-schedule-')),
-      ADMIN_TOKEN: adminToken,
-      SECRET_KEY: 'd'.repeat(64),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      VISIBILITY_TIMEOUT_MS: '5000',
-      LOG_LEVEL: 'silent',
-    };
+    const env = platformEnv(
+      { prefix: r.prefix, databaseUrl: t.url },
+      {
+        ADMIN_TOKEN: adminToken,
+        VISIBILITY_TIMEOUT_MS: '5000',
+      },
+    );
     core = await openCore(withDevSecrets(loadConfig(env)), 'schedule-test');
     ingest = await startIngest(core);
-    const account = await core.repos.accounts.create({
-      name: 'sb',
-      channel: 'sandbox',
-      provider: 'sandbox',
-      config: {},
-    });
-    templateId = (
-      await core.repos.templates.create({
-        name: 'reminder',
-        channel: 'sandbox',
-        messageType: 'notice',
-        accountId: account.id,
-        content: { text: 'Hello {$name}' },
-      })
-    ).id;
+    templateId = (await sandboxTemplate(core.repos, { text: 'Hello {$name}' }, { name: 'reminder' }))
+      .templateId;
     // Content dedup on: the same text to the same receiver within a minute is sent once.
     await core.repos.configStore.set(LIVE_CONFIG_NAME, { dedup: { contentWindowSec: 60 } }, 'test');
     client = createClient({

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from '../client/client.ts';
 import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
+import { platformEnv } from '../testkit/platform.ts';
 import { type ServiceProcess, spawnService } from '../testkit/processes.ts';
 import { type SmtpServerFixture, startSmtpServer } from '../testkit/smtp.ts';
-import { randomTag, TEST_REDIS_URL, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
+import { testDb, testRedis, waitFor } from '../testkit/testkit.ts';
 import { type Core, openCore } from './core.ts';
 import { startIngest } from './ingest.ts';
 
@@ -32,22 +30,16 @@ describe('send path (ingest + handler processes + SMTP)', () => {
     r = await testRedis();
     t = await testDb('mysql');
     smtp = await startSmtpServer();
-    env = {
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: t.url,
-      KEY_PREFIX: r.prefix,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'push-e2e-')),
-      ADMIN_TOKEN: `admin-${randomTag()}-${randomTag()}`,
-      SECRET_KEY: 'a'.repeat(64),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      RETRY_BASE_MS: '100',
-      RETRY_MAX_MS: '400',
-      MAX_ATTEMPTS: '4',
-      VISIBILITY_TIMEOUT_MS: '2000',
-      HANDLER_CONCURRENCY: '40',
-      LOG_LEVEL: 'silent',
-    };
+    env = platformEnv(
+      { prefix: r.prefix, databaseUrl: t.url },
+      {
+        RETRY_BASE_MS: '100',
+        RETRY_MAX_MS: '400',
+        MAX_ATTEMPTS: '4',
+        VISIBILITY_TIMEOUT_MS: '2000',
+        HANDLER_CONCURRENCY: '40',
+      },
+    );
     core = await openCore(withDevSecrets(loadConfig(env)), 'ingest-test');
     ingest = await startIngest(core);
     const account = await core.repos.accounts.create({

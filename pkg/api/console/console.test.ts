@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../config/config.ts';
 import { withDevSecrets } from '../../config/dev-secrets.ts';
@@ -13,7 +11,8 @@ import type { Closer } from '../../runtime/lifecycle.ts';
 import { connectRedis } from '../../runtime/redis.ts';
 import { standardRouters } from '../../runtime/routers.ts';
 import { startAggregator } from '../../stats/index.ts';
-import { randomTag, TEST_REDIS_URL, testDb, testRedis, waitFor } from '../../testkit/testkit.ts';
+import { platformEnv, sandboxTemplate } from '../../testkit/platform.ts';
+import { testDb, testRedis, waitFor } from '../../testkit/testkit.ts';
 import { consoleRoutes } from './routes.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -74,18 +73,14 @@ describe('console in headless Chromium against the real ingest, handler and aggr
     t = await testDb('mysql');
     core = await openCore(
       withDevSecrets(
-        loadConfig({
-          REDIS_URL: TEST_REDIS_URL,
-          DATABASE_URL: t.url,
-          KEY_PREFIX: r.prefix,
-          DATA_DIR: mkdtempSync(join(tmpdir(), 'push-console-')),
-          ADMIN_TOKEN: `admin-${randomTag()}-${randomTag()}`,
-          SECRET_KEY: 'c'.repeat(64),
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'silent',
-          EVENT_PARTITIONS: '2',
-        }),
+        loadConfig(
+          platformEnv(
+            { prefix: r.prefix, databaseUrl: t.url },
+            {
+              EVENT_PARTITIONS: '2',
+            },
+          ),
+        ),
       ),
       'console-test',
     );
@@ -113,21 +108,9 @@ describe('console in headless Chromium against the real ingest, handler and aggr
       ...ingest.closers,
       ...handler.closers,
     );
-    const account = await core.repos.accounts.create({
-      name: 'sb',
-      channel: 'sandbox',
-      provider: 'sandbox',
-      config: {},
-    });
     templateId = (
-      await core.repos.templates.create({
-        name: 'welcome',
-        channel: 'sandbox',
-        messageType: 'notice',
-        accountId: account.id,
-        content: { text: 'Hello {$name}, welcome aboard' },
-      })
-    ).id;
+      await sandboxTemplate(core.repos, { text: 'Hello {$name}, welcome aboard' }, { name: 'welcome' })
+    ).templateId;
   });
 
   after(async () => {
