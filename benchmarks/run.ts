@@ -171,12 +171,6 @@ async function main() {
       },
       table,
     );
-    writeFileSync(
-      new URL('summary.md', RESULTS_DIR),
-      `## Benchmark summary\n\n${table}\n\n${markdown.join('\n\n')}\n`,
-    );
-    updateReadme(table);
-
     if (!argString('skip-aggregator', '') && !process.argv.includes('--skip-aggregator') && !only.length) {
       try {
         ctx.log('aggregator: 1 and 2 processes');
@@ -184,15 +178,20 @@ async function main() {
         const rows = [];
         for (const processes of [1, 2])
           rows.push(await benchAggregator({ redisUrl: ctx.redisUrl, processes, events, partitions: 8 }));
-        writeResult(
-          'aggregator',
-          { scenario: 'aggregator', events, rows },
-          `### Aggregator\n\n${formatAggregatorBench(rows)}`,
-        );
+        const e2e = typeof summary.e2ePerSec === 'number' ? summary.e2ePerSec : undefined;
+        const md = `### Aggregator: events folded per second\n\n${formatAggregatorBench(rows, e2e)}`;
+        writeResult('aggregator', { scenario: 'aggregator', events, rows }, md);
+        markdown.push(md);
       } catch (err) {
         ctx.log(`aggregator benchmark failed: ${(err as Error).message}`);
       }
     }
+    writeFileSync(
+      new URL('summary.md', RESULTS_DIR),
+      `## Benchmark summary\n\n${table}\n\n${markdown.join('\n\n')}\n`,
+    );
+    updateReadme(table);
+
     process.stdout.write(`${table}\n`);
     ctx.log(`done in ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
   } finally {
@@ -200,24 +199,29 @@ async function main() {
   }
 }
 
-/** Replaces the table between the markers of benchmarks/README.md with the latest one. */
+/**
+ * Replaces the text between the `bench:latest` markers of benchmarks/README.md and of the
+ * project README with the latest table, so both always show the last run.
+ */
 function updateReadme(table: string) {
-  const file = new URL('README.md', new URL('../', RESULTS_DIR));
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return;
+  for (const rel of ['../README.md', '../../README.md']) {
+    const file = new URL(rel, RESULTS_DIR);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const start = '<!-- bench:latest:start -->';
+    const end = '<!-- bench:latest:end -->';
+    const a = text.indexOf(start);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) continue;
+    writeFileSync(file, `${text.slice(0, a + start.length)}\n${table}\n${text.slice(b)}`);
+    // Biome formats Markdown too (tables get aligned): keep `npm run lint` clean after a run.
+    const biome = fileURLToPath(new URL('../node_modules/@biomejs/biome/bin/biome', import.meta.url));
+    spawnSync(process.execPath, [biome, 'format', '--write', fileURLToPath(file)], { stdio: 'ignore' });
   }
-  const start = '<!-- bench:latest:start -->';
-  const end = '<!-- bench:latest:end -->';
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) return;
-  writeFileSync(file, `${text.slice(0, a + start.length)}\n${table}\n${text.slice(b)}`);
-  // Biome formats Markdown too (tables get aligned): keep `npm run lint` clean after a run.
-  const biome = fileURLToPath(new URL('../node_modules/@biomejs/biome/bin/biome', import.meta.url));
-  spawnSync(process.execPath, [biome, 'format', '--write', fileURLToPath(file)], { stdio: 'ignore' });
 }
 
 await main();
