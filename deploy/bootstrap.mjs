@@ -47,10 +47,21 @@ const child = spawn(
     stdio: 'inherit',
   },
 );
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+// Signals are passed on to the process. A Ctrl-C reaches both (same process group) and npm may
+// pass it on too; the process treats signals less than a second apart as one (pkg/runtime), so
+// only a deliberate second Ctrl-C skips its clean shutdown.
+let signalled = false;
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    signalled = true;
+    child.kill(sig);
+  });
 // npm does not always pass a SIGTERM on to its script; when npm is gone, stop cleanly too.
 const parent = process.ppid;
 setInterval(() => {
-  if (process.ppid !== parent) child.kill('SIGTERM');
+  if (process.ppid !== parent && !signalled) {
+    signalled = true;
+    child.kill('SIGTERM');
+  }
 }, 500).unref();
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 1 : 1)));

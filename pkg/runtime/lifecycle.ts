@@ -5,12 +5,16 @@ export type Closer = { name: string; close(): Promise<unknown> | unknown };
 
 /**
  * Clean shutdown: on SIGTERM/SIGINT, runs closers in reverse order of registration (stop taking
- * work first, close clients last), each bounded by `timeoutMs`, then exits. A second signal
- * exits at once.
+ * work first, close clients last), each bounded by `timeoutMs`, then exits. A second signal a
+ * second or more after the first exits at once.
  *
  * @example const stop = onShutdown(log); stop.add({ name: 'redis', close: () => redis.quit() });
  */
-export function onShutdown(log: Logger, opts: { timeoutMs?: number; exit?: (code: number) => void } = {}) {
+export function onShutdown(
+  log: Logger,
+  opts: { timeoutMs?: number; exit?: (code: number) => void; now?: () => number } = {},
+) {
+  const now = opts.now ?? Date.now;
   const closers: Closer[] = [];
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let stopping: Promise<void> | undefined;
@@ -36,9 +40,16 @@ export function onShutdown(log: Logger, opts: { timeoutMs?: number; exit?: (code
     exit(code);
   };
 
+  let firstSignalAt = 0;
   const handler = (signal: string) => {
-    if (stopping) exit(130);
-    else stopping = run(signal);
+    if (!stopping) {
+      firstSignalAt = now();
+      stopping = run(signal);
+      return;
+    }
+    // One Ctrl-C reaches this process twice (from the terminal's process group and from the
+    // launcher passing it on): only a second signal a moment later means "stop now".
+    if (now() - firstSignalAt >= 1000) exit(130);
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);

@@ -79,7 +79,9 @@ export async function ensureLocalRedis(opts: {
       '--loglevel',
       'warning',
     ],
-    { stdio: 'ignore' },
+    // Its own process group: a Ctrl-C in the terminal must not stop Redis under the clients
+    // that are still draining; our shutdown stops it last.
+    { stdio: 'ignore', detached: true },
   );
   for (let i = 0; i < 50 && !(await redisAnswers(opts.url, 500)); i++)
     await new Promise((r) => setTimeout(r, 100));
