@@ -7,10 +7,10 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { type AppLookup, type AuthEnv, auth } from './auth.ts';
 import { errorBody, errorHandler, notFoundHandler } from './errors.ts';
+import { opsRoutes, type ReadyCheck } from './ops.ts';
 import { sendRoutes } from './send-routes.ts';
 
-/** A readiness probe result per dependency. */
-export type ReadyCheck = () => Promise<Record<string, { ok: boolean; detail?: unknown }>>;
+export type { ReadyCheck } from './ops.ts';
 
 /**
  * The ingest HTTP app: send API, admin API, data API, console, health and metrics, composed from
@@ -57,17 +57,11 @@ export function createApp(deps: {
       end({ method: c.req.method, route });
       m.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     });
-    app.get('/metrics', async (c) =>
-      c.text(await m.registry.metrics(), 200, { 'content-type': m.registry.contentType }),
-    );
   }
-
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    const checks = await deps.ready().catch((err: Error) => ({ ready: { ok: false, detail: err.message } }));
-    const ok = Object.values(checks).every((x) => x.ok);
-    return c.json({ status: ok ? 'ready' : 'not_ready', checks }, ok ? 200 : 503);
-  });
+  app.route(
+    '/',
+    opsRoutes({ ready: deps.ready, ...(deps.metrics ? { registry: deps.metrics.registry } : {}) }),
+  );
 
   const limit = bodyLimit({
     maxSize: maxBody,

@@ -16,6 +16,7 @@ const bool = (def: boolean) =>
 const schema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -63,6 +64,8 @@ type Raw = z.infer<typeof schema>;
 export type Config = Readonly<{
   port: number;
   host: string;
+  /** Port of /healthz, /readyz and /metrics in the handler, aggregator and scheduler; unset = none. */
+  opsPort: number | undefined;
   redisUrl: string;
   /** `mysql://…` or `sqlite://<file>`; defaults to an SQLite file under `dataDir`. */
   databaseUrl: string;
@@ -133,6 +136,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
+    opsPort: c.OPS_PORT,
     redisUrl: c.REDIS_URL,
     databaseUrl: c.DATABASE_URL ?? `sqlite://${c.DATA_DIR}/push.db`,
     dataDir: c.DATA_DIR,

@@ -29,6 +29,11 @@ test('docker-compose: every app service runs an existing process with known vari
     for (const v of Object.keys(s.environment ?? {})) {
       assert.ok(CONFIG_VARIABLES.includes(v), `${name}: ${v} is not a configuration variable`);
     }
+    // The image's HEALTHCHECK probes OPS_PORT where the process has no API, else PORT.
+    if (cmd === 'handler' || cmd === 'aggregator' || cmd === 'scheduler') {
+      assert.ok(s.environment?.OPS_PORT, `${name}: needs OPS_PORT for its health check`);
+      assert.equal(s.environment?.REDIS_URL, 'redis://redis:6379', `${name}: lost the shared environment`);
+    }
   }
   assert.ok(compose.services.redis?.image?.startsWith('redis:7'));
 });

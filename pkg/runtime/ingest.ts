@@ -1,6 +1,5 @@
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { sql } from 'kysely';
 import { createApp } from '../api/app.ts';
 import type { AppLookup } from '../api/auth.ts';
 import { sandboxRoutes } from '../api/sandbox-routes.ts';
@@ -12,6 +11,7 @@ import { createMetrics } from '../telemetry/metrics.ts';
 import type { Core } from './core.ts';
 import { subscribedTemplateCache } from './core.ts';
 import type { Closer } from './lifecycle.ts';
+import { dependencyChecks } from './ops-server.ts';
 
 /** Routers contributed by other packages (admin, config, data, console), built by the caller. */
 export type ExtraRouters = Readonly<{
@@ -57,10 +57,7 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
     adminToken: core.config.adminToken,
     lookupApp: cachedAppLookup((hash) => core.repos.apps.findByKeyHash(hash)),
     ready: async () => {
-      const checks: Record<string, { ok: boolean; detail?: unknown }> = {};
-      const [r, d] = await Promise.allSettled([core.redis.ping(), sql`select 1`.execute(core.db)]);
-      checks.redis = r.status === 'fulfilled' ? { ok: true } : { ok: false, detail: String(r.reason) };
-      checks.database = d.status === 'fulfilled' ? { ok: true } : { ok: false, detail: String(d.reason) };
+      const checks = await dependencyChecks({ redis: core.redis, db: core.db })();
       if (extra.readyDetails) Object.assign(checks, await extra.readyDetails().catch(() => ({})));
       return checks;
     },

@@ -3,7 +3,7 @@ import { configRoutes } from '../api/config/routes.ts';
 import { dataRoutes } from '../api/data/routes.ts';
 import { takeAppTokens } from '../pipeline/app-rate.ts';
 import { publishConfigChanged } from '../pipeline/live-config.ts';
-import { eventLag } from '../stats/lag.ts';
+import { lagCheck } from '../stats/lag.ts';
 import type { Core } from './core.ts';
 import { publishTemplateChanged } from './core.ts';
 import type { ExtraRouters } from './ingest.ts';
@@ -46,17 +46,13 @@ export function standardRouters(
       }),
     ],
     appRate: (appId, count, rate) => takeAppTokens(core.redis, core.keys, appId, count, rate),
-    readyDetails: async () => {
-      const lag = await eventLag({
-        redis: core.redis,
-        keys: core.keys,
-        partitions: core.config.eventPartitions,
-      });
-      // Lag is reported, and only a very large backlog marks the aggregator as unhealthy.
-      return {
-        aggregator: { ok: lag.total < lagWarn, detail: { eventsNotFolded: lag.total, pending: lag.pending } },
-      };
-    },
+    // Lag is reported, and only a very large backlog marks the aggregator as unhealthy.
+    readyDetails: async () => ({
+      aggregator: await lagCheck(
+        { redis: core.redis, keys: core.keys, partitions: core.config.eventPartitions },
+        lagWarn,
+      ),
+    }),
   };
   return { routers, closers: [{ name: 'live-tail-subscriber', close: () => tail.quit() }] };
 }

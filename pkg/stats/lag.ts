@@ -54,3 +54,18 @@ export async function eventLag(opts: { redis: Redis; keys: Keys; partitions: num
   const pending = parts.reduce((s, p) => s + p.pending, 0);
   return { total: lag + pending, lag, pending, partitions: parts };
 }
+
+/**
+ * The aggregator's readiness check: reports the events not yet folded, and fails only on a
+ * very large backlog (`warnAt`, default 100,000), which means folding has stalled or cannot
+ * keep up.
+ *
+ * @example const check = await lagCheck({ redis, keys, partitions: 8 }); // { ok: true, detail: { eventsNotFolded: 0, pending: 0 } }
+ */
+export async function lagCheck(
+  opts: { redis: Redis; keys: Keys; partitions: number },
+  warnAt = 100_000,
+): Promise<{ ok: boolean; detail: { eventsNotFolded: number; pending: number } }> {
+  const lag = await eventLag(opts);
+  return { ok: lag.total < warnAt, detail: { eventsNotFolded: lag.total, pending: lag.pending } };
+}

@@ -5,9 +5,12 @@ import { loadConfig } from '../../pkg/config/config.ts';
 import { withDevSecrets } from '../../pkg/config/dev-secrets.ts';
 import { createKeys } from '../../pkg/keys/keys.ts';
 import { onShutdown } from '../../pkg/runtime/lifecycle.ts';
+import { dependencyChecks, startOpsServer } from '../../pkg/runtime/ops-server.ts';
 import { connectRedis } from '../../pkg/runtime/redis.ts';
 import { startAggregator } from '../../pkg/stats/aggregator.ts';
+import { lagCheck } from '../../pkg/stats/lag.ts';
 import { createLogger } from '../../pkg/telemetry/logger.ts';
+import { createMetrics } from '../../pkg/telemetry/metrics.ts';
 
 const config = withDevSecrets(loadConfig());
 const log = createLogger({ level: config.logLevel, name: 'aggregator' });
@@ -24,10 +27,13 @@ shutdown.add({ name: 'redis', close: () => redis.quit() });
 const blocking = connectRedis(config.redisUrl, 'blocking');
 shutdown.add({ name: 'redis-blocking', close: () => blocking.disconnect() });
 
+const keys = createKeys(config.keyPrefix);
+const metrics = createMetrics({ process: 'aggregator' });
 const aggregator = await startAggregator({
   redis,
   blocking,
-  keys: createKeys(config.keyPrefix),
+  keys,
+  registry: metrics.registry,
   partitions: config.eventPartitions,
   timezone: config.timezone,
   traceTtlDays: config.traceTtlDays,
@@ -36,3 +42,19 @@ const aggregator = await startAggregator({
   ...(leaseTtlMs ? { leaseTtlMs } : {}),
 });
 shutdown.add({ name: 'aggregator', close: () => aggregator.close() });
+
+// Readiness shows how far folding is behind (events written but not yet folded), as ingest does.
+const ops = await startOpsServer({
+  port: config.opsPort,
+  host: config.host,
+  log,
+  registry: metrics.registry,
+  ready: async () => {
+    const checks = await dependencyChecks({ redis })();
+    checks.aggregator = await lagCheck({ redis, keys, partitions: config.eventPartitions }).catch(
+      (err: Error) => ({ ok: false, detail: err.message }),
+    );
+    return checks;
+  },
+});
+for (const c of ops.closers) shutdown.add(c);

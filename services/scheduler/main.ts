@@ -1,6 +1,18 @@
 // Scheduler process: cron-driven crowd sends (one leader acts, others stand by), the mover of
 // due delayed deliveries, and the SMS receipt hook (pkg/scheduler).
+import { dependencyChecks, startOpsServer } from '../../pkg/runtime/ops-server.ts';
 import { runProcess } from '../../pkg/runtime/run.ts';
 import { startScheduler } from '../../pkg/scheduler/index.ts';
+import { createMetrics } from '../../pkg/telemetry/metrics.ts';
 
-await runProcess('scheduler', async (core) => startScheduler(core).closers);
+await runProcess('scheduler', async (core) => {
+  const scheduler = startScheduler(core);
+  const ops = await startOpsServer({
+    port: core.config.opsPort,
+    host: core.config.host,
+    log: core.log,
+    registry: createMetrics({ process: 'scheduler' }).registry,
+    ready: dependencyChecks({ redis: core.redis, db: core.db }),
+  });
+  return [...scheduler.closers, ...ops.closers];
+});
