@@ -24,6 +24,20 @@ describe('config', () => {
     assert.throws(() => loadConfig({ SECRET_KEY: 'short' }), /SECRET_KEY/);
     assert.throws(() => loadConfig({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '10' }), /RETRY_MAX_MS/);
   });
+  test('HANDLER_ROUTES picks the routes a handler serves; unset serves all', () => {
+    assert.equal(loadConfig({}).handler.routes, undefined);
+    assert.deepEqual(loadConfig({ HANDLER_ROUTES: 'sms.auth, email.auth' }).handler.routes, [
+      'email.auth',
+      'sms.auth',
+    ]);
+    assert.equal(loadConfig({ HANDLER_ROUTES: '*.auth' }).handler.routes?.length, 12);
+    assert.throws(
+      () => loadConfig({ HANDLER_ROUTES: '*.urgent' }),
+      (e: unknown) =>
+        e instanceof ConfigError && /^HANDLER_ROUTES: .*unknown message type urgent/.test(e.message),
+    );
+    assert.throws(() => loadConfig({ HANDLER_ROUTES: ' , ' }), /HANDLER_ROUTES: names no route/);
+  });
   test('file layer under the environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'c.json');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { matchRoutes, type Route } from '../domain/channels.ts';
 
 /**
  * The platform's configuration, read once from the environment (and an optional JSON file named
@@ -39,6 +40,7 @@ const schema = z.object({
   EVENT_PARTITIONS: int(8, 1, 1024),
   HANDLER_CONCURRENCY: int(32, 1, 10_000),
   HANDLER_BATCH: int(100, 1, 5000),
+  HANDLER_ROUTES: z.string().optional(),
   VISIBILITY_TIMEOUT_MS: int(30_000, 100, 3_600_000),
   MAX_ATTEMPTS: int(5, 1, 100),
   MAX_DELIVERIES: int(10, 1, 1000),
@@ -77,6 +79,8 @@ export type Config = Readonly<{
   eventPartitions: number;
   handler: Readonly<{
     concurrency: number;
+    /** Routes this handler process serves (`HANDLER_ROUTES`); undefined = every route. */
+    routes: readonly Route[] | undefined;
     batch: number;
     visibilityTimeoutMs: number;
     maxAttempts: number;
@@ -147,6 +151,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     eventPartitions: c.EVENT_PARTITIONS,
     handler: Object.freeze({
       concurrency: c.HANDLER_CONCURRENCY,
+      routes: handlerRoutes(c.HANDLER_ROUTES),
       batch: c.HANDLER_BATCH,
       visibilityTimeoutMs: c.VISIBILITY_TIMEOUT_MS,
       maxAttempts: c.MAX_ATTEMPTS,
@@ -162,6 +167,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     timezone: c.TIMEZONE,
     otel: Object.freeze({ endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME }),
   });
+}
+
+/** `HANDLER_ROUTES` (comma-separated route patterns) → the routes, or undefined for all. */
+function handlerRoutes(v: string | undefined): readonly Route[] | undefined {
+  if (v === undefined) return undefined;
+  try {
+    const routes = matchRoutes(v.split(',').filter((p) => p.trim() !== ''));
+    if (routes.length === 0) throw new Error('names no route');
+    return Object.freeze(routes);
+  } catch (err) {
+    throw new ConfigError(`HANDLER_ROUTES: ${(err as Error).message} (got ${JSON.stringify(v)})`);
+  }
 }
 
 const decodeKey = (s: string): Buffer => (s.length === 64 ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64'));

@@ -45,3 +45,28 @@ export function parseRoute(route: string): { channel: Channel; messageType: Mess
 export const ALL_ROUTES: readonly Route[] = Object.freeze(
   CHANNELS.flatMap((c) => MESSAGE_TYPES.map((t) => routeOf(c, t))),
 );
+
+/**
+ * The routes a list of patterns names: `channel.type`, either side may be `*`
+ * (`*.auth`, `email.*`, `sms.notice`). Throws on a pattern that is malformed or names no route,
+ * so a typo in a deployment's setting stops the process instead of leaving a route unserved.
+ *
+ * @example matchRoutes(['*.auth']).length // 12 (every channel's verification codes)
+ * @example matchRoutes(['email.*', 'sms.notice']) // ['email.notice', 'email.marketing', 'email.auth', 'sms.notice']
+ */
+export function matchRoutes(patterns: readonly string[]): Route[] {
+  const chosen = new Set<Route>();
+  for (const raw of patterns) {
+    const pattern = raw.trim();
+    const [c, t, extra] = pattern.split('.');
+    if (extra !== undefined || !c || !t)
+      throw new Error(`"${pattern}" is not channel.type (either may be *)`);
+    if (c !== '*' && !isChannel(c)) throw new Error(`"${pattern}": unknown channel ${c}`);
+    if (t !== '*' && !isMessageType(t)) throw new Error(`"${pattern}": unknown message type ${t}`);
+    for (const r of ALL_ROUTES) {
+      const [rc, rt] = r.split('.');
+      if ((c === '*' || c === rc) && (t === '*' || t === rt)) chosen.add(r);
+    }
+  }
+  return ALL_ROUTES.filter((r) => chosen.has(r));
+}

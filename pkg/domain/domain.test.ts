@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseRoute, routeOf } from './channels.ts';
+import { ALL_ROUTES, CHANNELS, matchRoutes, parseRoute, routeOf } from './channels.ts';
 import { validateContent } from './content.ts';
 import { decodeDelivery, encodeDelivery, fieldsToRecord } from './delivery.ts';
 import { AppError } from './errors.ts';
@@ -124,5 +124,28 @@ describe('ids, routes, wire formats', () => {
     for (let i = 0; i < 8000; i++) counts[partitionOf(newId(), 8)]++;
     for (const c of counts) assert.ok(c > 800 && c < 1200, `uneven partitions ${counts}`);
     assert.equal(partitionOf('abc', 8), partitionOf('abc', 8));
+  });
+});
+
+describe('matchRoutes', () => {
+  test('wildcards on either side, exact routes, union in stable order', () => {
+    assert.deepEqual(
+      matchRoutes(['*.auth']),
+      CHANNELS.map((c) => `${c}.auth`),
+    );
+    assert.deepEqual(matchRoutes(['sms.notice', 'email.*']), [
+      'email.notice',
+      'email.marketing',
+      'email.auth',
+      'sms.notice',
+    ]);
+    assert.deepEqual(matchRoutes(['*.*']), [...ALL_ROUTES]);
+    assert.deepEqual(matchRoutes([' sandbox.auth ', 'sandbox.auth']), ['sandbox.auth']);
+  });
+  test('malformed or unknown patterns are refused with the pattern named', () => {
+    assert.throws(() => matchRoutes(['email']), /"email" is not channel\.type/);
+    assert.throws(() => matchRoutes(['fax.notice']), /unknown channel fax/);
+    assert.throws(() => matchRoutes(['email.urgent']), /unknown message type urgent/);
+    assert.throws(() => matchRoutes(['a.b.c']), /not channel\.type/);
   });
 });

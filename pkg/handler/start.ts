@@ -30,7 +30,7 @@ export type HandlerOptions = Readonly<{
   filter?: DeliverDeps['filter'];
   onRateLimited?: DeliverDeps['onRateLimited'];
   /** The handler settings of the config (its concurrency is per route, from live config). */
-  settings: Omit<Config['handler'], 'concurrency'>;
+  settings: Omit<Config['handler'], 'concurrency' | 'routes'>;
   routes?: readonly Route[];
   log: Logger;
   metrics?: Metrics;

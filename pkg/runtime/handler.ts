@@ -116,6 +116,7 @@ export async function startHandlerProcess(
     filter,
     onRateLimited,
     settings: h,
+    ...(h.routes ? { routes: h.routes } : {}),
     log: core.log,
     metrics,
   });
