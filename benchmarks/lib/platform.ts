@@ -70,9 +70,9 @@ export type Platform = Readonly<{
   handlers: ServiceProcess[];
   aggregator: ServiceProcess | undefined;
   /** Starts one more handler process and waits until it reads the delivery streams. */
-  addHandler(): Promise<ServiceProcess>;
-  /** Stops every handler process (SIGTERM: in-flight work settles, the rest stays queued). */
-  stopHandlers(): Promise<void>;
+  addHandler(extra?: Record<string, string>): Promise<ServiceProcess>;
+  /** Stops the given handler processes, default every one (SIGTERM: in-flight work settles, the rest stays queued). */
+  stopHandlers(which?: readonly ServiceProcess[]): Promise<void>;
   /** Stops every process and deletes the prefix's keys. */
   stop(): Promise<void>;
 }>;
@@ -128,10 +128,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       throw new Error(`${name} exited during start:\n${p.output().slice(-3000)}`);
   };
 
-  const addHandler = async (): Promise<ServiceProcess> => {
+  /** Starts one more handler process; `extra` adds variables (e.g. HANDLER_ROUTES). */
+  const addHandler = async (extra: Record<string, string> = {}): Promise<ServiceProcess> => {
     // Info level for its one start line (the hot path logs nothing below warn): a blocked
     // XREADGROUP does not show in XINFO CONSUMERS on Redis 7.0, so the log is the signal.
-    const h = spawn(opts.handlerScript ?? 'handler', { ...env, LOG_LEVEL: 'info' });
+    const h = spawn(opts.handlerScript ?? 'handler', { ...env, ...extra, LOG_LEVEL: 'info' });
     handlers.push(h);
     await until('handler started', 60_000, () => {
       failIfExited(h, 'handler');
@@ -198,8 +199,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     handlers,
     aggregator,
     addHandler,
-    async stopHandlers() {
-      await stopAll(handlers.splice(0));
+    /** Stops the given handler processes (default: all of them). */
+    async stopHandlers(which: readonly ServiceProcess[] = handlers) {
+      const stopping = [...which];
+      for (const h of stopping) handlers.splice(handlers.indexOf(h), 1);
+      await stopAll(stopping);
     },
     async stop() {
       await stop();
