@@ -24,7 +24,7 @@ import {
 } from './lib/env.ts';
 import { acceptToSent, ackedCount, backlogOf, foldedCount } from './lib/events.ts';
 import { closedLoop, fixedRate, type SendClient, sendBodies, sendClient } from './lib/load.ts';
-import { createBenchDb, type Platform, seedSandbox, startPlatform, until } from './lib/platform.ts';
+import { benchPlatform, type Platform, seedSandbox, until } from './lib/platform.ts';
 import { type BenchContext, runStandalone, type Scenario } from './lib/scenario.ts';
 import { cell, fmt, type LatencySummary, latencySummary, summarize } from './lib/stats.ts';
 
@@ -111,15 +111,10 @@ export const e2e: Scenario<E2eRun> = {
   async runOnce(ctx) {
     const seconds = argNumber('e2e-seconds', 30);
     const concurrency = argNumber('e2e-concurrency', 256);
-    const db = await createBenchDb(ctx.mysqlUrl);
-    const p = await startPlatform({
-      redisUrl: ctx.redisUrl,
-      databaseUrl: db.url,
-      redis: ctx.redis,
+    const p = await benchPlatform(ctx, {
       ingest: true,
       handlers: 0,
       aggregator: true,
-      env: { BACKPRESSURE_HIGH_WATER: '1000000000' },
       ...(ctx.profileDir ? { profileDir: `${ctx.profileDir}/e2e` } : {}),
     });
     const { redis } = ctx;
@@ -235,8 +230,7 @@ export const e2e: Scenario<E2eRun> = {
       client.close();
       return { memory, throughput, latency, concurrency };
     } finally {
-      await p.stop();
-      await db.drop();
+      await p.close();
     }
   },
   report(runs) {

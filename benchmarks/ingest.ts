@@ -5,7 +5,7 @@
 import { SINGLE_CONNECTIONS, singleBody } from './ceiling.ts';
 import { cannon } from './lib/cannon.ts';
 import { argNumber, isMain } from './lib/env.ts';
-import { createBenchDb, seedSandbox, startPlatform } from './lib/platform.ts';
+import { benchPlatform, seedSandbox } from './lib/platform.ts';
 import { runStandalone, type Scenario } from './lib/scenario.ts';
 import { cell, summarize } from './lib/stats.ts';
 
@@ -29,15 +29,9 @@ const batchBody = (templateId: number, n: number) =>
 export const ingest: Scenario<IngestRun> = {
   name: 'ingest',
   async runOnce(ctx) {
-    const db = await createBenchDb(ctx.mysqlUrl);
-    const p = await startPlatform({
-      redisUrl: ctx.redisUrl,
-      databaseUrl: db.url,
-      redis: ctx.redis,
+    const p = await benchPlatform(ctx, {
       ingest: true,
       handlers: 0,
-      // Nothing drains the stream here: backpressure must not cut the measurement short.
-      env: { BACKPRESSURE_HIGH_WATER: '1000000000' },
       ...(ctx.profileDir ? { profileDir: `${ctx.profileDir}/ingest-scenario` } : {}),
     });
     try {
@@ -67,8 +61,7 @@ export const ingest: Scenario<IngestRun> = {
         },
       };
     } finally {
-      await p.stop();
-      await db.drop();
+      await p.close();
     }
   },
   report(runs) {

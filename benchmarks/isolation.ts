@@ -13,7 +13,7 @@
 import { argNumber, isMain } from './lib/env.ts';
 import { acceptToSent, backlogOf } from './lib/events.ts';
 import { closedLoop, fixedRate, sendBodies, sendClient } from './lib/load.ts';
-import { createBenchDb, type Platform, seedSandbox, startPlatform, until } from './lib/platform.ts';
+import { benchPlatform, type Platform, seedSandbox, until } from './lib/platform.ts';
 import { runStandalone, type Scenario } from './lib/scenario.ts';
 import { cell, fmt, type LatencySummary, latencySummary, summarize } from './lib/stats.ts';
 
@@ -68,15 +68,10 @@ async function measure(
   const flood = argNumber('flood', 200_000);
   const authRate = argNumber('auth-rate', 200);
   const authSeconds = argNumber('auth-seconds', 8);
-  const db = await createBenchDb(ctx.mysqlUrl);
-  const p = await startPlatform({
-    redisUrl: ctx.redisUrl,
-    databaseUrl: db.url,
-    redis: ctx.redis,
+  const p = await benchPlatform(ctx, {
     ingest: true,
     handlers: 0,
     aggregator: true,
-    env: { BACKPRESSURE_HIGH_WATER: '1000000000' },
   });
   try {
     const floodHandler = () => p.addHandler(layout === 'dedicated' ? FLOOD_ROUTES : {});
@@ -131,8 +126,7 @@ async function measure(
       authRate,
     };
   } finally {
-    await p.stop();
-    await db.drop();
+    await p.close();
   }
 }
 

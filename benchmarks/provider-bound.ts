@@ -10,7 +10,7 @@ import { scalingChart } from './lib/chart.ts';
 import { argNumber, argString, isMain, sleep } from './lib/env.ts';
 import { ackedCount } from './lib/events.ts';
 import { closedLoop, sendBodies, sendClient } from './lib/load.ts';
-import { createBenchDb, seedSandbox, startPlatform, until } from './lib/platform.ts';
+import { benchPlatform, seedSandbox, until } from './lib/platform.ts';
 import { RESULTS_DIR } from './lib/results.ts';
 import { runStandalone, type Scenario } from './lib/scenario.ts';
 import { cell, fmt, summarize } from './lib/stats.ts';
@@ -33,14 +33,10 @@ export const providerBound: Scenario<ProviderRun> = {
   async runOnce(ctx) {
     const concurrency = argNumber('pb-concurrency', 50);
     const seconds = argNumber('pb-seconds', 5);
-    const db = await createBenchDb(ctx.mysqlUrl);
-    const p = await startPlatform({
-      redisUrl: ctx.redisUrl,
-      databaseUrl: db.url,
-      redis: ctx.redis,
+    const p = await benchPlatform(ctx, {
       ingest: true,
       handlers: 0,
-      env: { BACKPRESSURE_HIGH_WATER: '1000000000', HANDLER_CONCURRENCY: String(concurrency) },
+      env: { HANDLER_CONCURRENCY: String(concurrency) },
       ...(argString('handler-script', '') ? { handlerScript: argString('handler-script', '') } : {}),
     });
     try {
@@ -86,8 +82,7 @@ export const providerBound: Scenario<ProviderRun> = {
       client.close();
       return { steps };
     } finally {
-      await p.stop();
-      await db.drop();
+      await p.close();
     }
   },
   report(runs) {

@@ -212,6 +212,40 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   });
 }
 
+/**
+ * The platform of one scenario run on its own database, with backpressure lifted (nothing may
+ * cut a measurement short); `close()` stops the processes, deletes the keys and drops the database.
+ *
+ * @example
+ * const p = await benchPlatform(ctx, { handlers: 1, aggregator: true });
+ * try { ... } finally { await p.close(); }
+ */
+export async function benchPlatform(
+  ctx: Readonly<{ redisUrl: string; mysqlUrl: string; redis: Redis }>,
+  opts: Omit<PlatformOptions, 'redisUrl' | 'databaseUrl' | 'redis'>,
+): Promise<Platform & { close(): Promise<void> }> {
+  const db = await createBenchDb(ctx.mysqlUrl);
+  try {
+    const p = await startPlatform({
+      ...opts,
+      redisUrl: ctx.redisUrl,
+      databaseUrl: db.url,
+      redis: ctx.redis,
+      env: { BACKPRESSURE_HIGH_WATER: '1000000000', ...opts.env },
+    });
+    return {
+      ...p,
+      async close() {
+        await p.stop();
+        await db.drop();
+      },
+    };
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+}
+
 /** Polls `check` every 50 ms until true, or throws after `timeoutMs`. */
 export async function until(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean) {
   const end = Date.now() + timeoutMs;
