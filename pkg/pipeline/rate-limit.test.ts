@@ -114,8 +114,10 @@ describe('bookings (book)', () => {
     assert.ok(!b.ok && !c.ok);
     const bWait = b.ok ? 0 : b.waitMs;
     const cWait = c.ok ? 0 : c.waitMs;
-    assert.ok(bWait > 30 && bWait <= 50, `b waits ${bWait}`);
-    assert.ok(cWait - bWait > 40 && cWait - bWait <= 55, `c waits ${cWait}`);
+    // b is booked one interval (50 ms) after a, c one after b; the windows allow for a busy
+    // machine between the calls (each later call sees less of its wait left, never more).
+    assert.ok(bWait > 0 && bWait <= 50, `b waits ${bWait}`);
+    assert.ok(cWait - bWait > 25 && cWait - bWait <= 60, `c waits ${cWait}, b ${bWait}`);
     // Asking early: still booked, told the rest of the wait (no second booking).
     const early = await limiter.book(20, limit, 'b');
     assert.ok(!early.ok && early.waitMs <= bWait, JSON.stringify(early));
