@@ -52,10 +52,14 @@ export async function ensureLocalRedis(opts: {
   if (!bin && opts.allowInstall !== false && process.getuid?.() === 0 && which('apt-get')) {
     opts.log.info('redis-server not found: installing the Debian package');
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-    const r = spawnSync('apt-get', ['install', '-y', '-qq', 'redis-server'], {
-      stdio: 'ignore',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
+    // `env` adds the one variable apt needs to never prompt; the rest is inherited as is.
+    const r = spawnSync(
+      'env',
+      ['DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', 'redis-server'],
+      {
+        stdio: 'ignore',
+      },
+    );
     if (r.status === 0) bin = which('redis-server') ?? '/usr/bin/redis-server';
   }
   if (!bin)

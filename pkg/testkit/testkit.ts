@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
+import { testEnvironment } from '../config/test-env.ts';
 import { createKeys, type Keys } from '../keys/keys.ts';
 import { type Db, type Dialect, openDb } from '../store/db.ts';
 import { migrateToLatest } from '../store/migrate.ts';
@@ -12,8 +13,9 @@ import { migrateToLatest } from '../store/migrate.ts';
  * Test fixtures over the real local services. Each test file gets its own Redis key prefix and
  * its own database, so files run in parallel without seeing each other.
  */
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const TEST_MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const services = testEnvironment();
+export const TEST_REDIS_URL = services.redisUrl;
+export const TEST_MYSQL_URL = services.mysqlUrl;
 
 /** A random suffix for prefixes and database names. */
 export const randomTag = (): string => randomBytes(5).toString('hex');
