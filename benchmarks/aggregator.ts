@@ -11,6 +11,7 @@ import { spawnAggregator } from '../pkg/stats/aggregator-process.ts';
 import { eventLag } from '../pkg/stats/lag.ts';
 import { partitionLeaseName } from '../pkg/stats/leases.ts';
 import { interleave, syntheticMessages, writeEvents } from '../pkg/stats/synthetic.ts';
+import { argNumber, isMain } from './lib/env.ts';
 import { readSummary, writeResult } from './lib/results.ts';
 
 export type AggregatorBenchRow = {
@@ -114,12 +115,15 @@ export async function benchAggregator(opts: {
 }
 
 /**
- * Markdown table of the rows with the 2-proc/1-proc ratio.
+ * Markdown section of the rows with the 2-proc/1-proc ratio, and beside them the event rate the
+ * send path produced (when its end-to-end deliveries/s are known).
  *
- * @example console.log(formatAggregatorBench([row1, row2]));
+ * @example console.log(formatAggregatorBench([row1, row2], 2800));
  */
 export function formatAggregatorBench(rows: AggregatorBenchRow[], sendPathDeliveriesPerSec?: number): string {
   const lines = [
+    '### Aggregator: events folded per second',
+    '',
     '| aggregator processes | events | writing them took, s (paused) | folding them took, s | events folded / s |',
     '|---:|---:|---:|---:|---:|',
     ...rows.map(
@@ -141,20 +145,15 @@ export function formatAggregatorBench(rows: AggregatorBenchRow[], sendPathDelive
   return lines.join('\n');
 }
 
-const arg = (name: string, def: number) => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? Number(a.slice(name.length + 3)) : def;
-};
-
-if (import.meta.url === new URL(process.argv[1] ?? '', 'file://').href) {
+if (isMain(import.meta.url)) {
   const { redisUrl } = loadConfig();
-  const events = arg('events', 200_000);
-  const partitions = arg('partitions', 8);
+  const events = argNumber('events', 200_000);
+  const partitions = argNumber('partitions', 8);
   const rows: AggregatorBenchRow[] = [];
   for (const processes of [1, 2])
     rows.push(await benchAggregator({ redisUrl, processes, events, partitions }));
   const e2e = readSummary().e2ePerSec;
-  const md = `### Aggregator: events folded per second\n\n${formatAggregatorBench(rows, typeof e2e === 'number' ? e2e : undefined)}`;
+  const md = formatAggregatorBench(rows, typeof e2e === 'number' ? e2e : undefined);
   writeResult('aggregator', { scenario: 'aggregator', events, partitions, rows }, md);
   console.log(md);
 }

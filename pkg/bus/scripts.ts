@@ -1,30 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { type LuaScript, luaScript, type ScriptClient } from './lua.ts';
+import { loadLuaFile, type ScriptClient } from './lua.ts';
 
-/**
- * The bus's Lua scripts, read from `scripts/*.lua` once and run as EVALSHA with an EVAL
- * fallback (see {@link luaScript}).
- */
+const load = (file: string, keys: number) => loadLuaFile(new URL(`./scripts/${file}`, import.meta.url), keys);
+
+/** The bus's Lua scripts, read once at load and run as EVALSHA with an EVAL fallback (see {@link luaScript}). */
 const SCRIPTS = {
-  settleDelay: { file: 'settle-delay.lua', keys: 2 },
-  settleDead: { file: 'settle-dead.lua', keys: 2 },
-  deadLetterStalled: { file: 'dead-letter-stalled.lua', keys: 2 },
-  moveDue: { file: 'move-due.lua', keys: 2 },
-  trimAcknowledged: { file: 'trim-acknowledged.lua', keys: 1 },
+  settleDelay: load('settle-delay.lua', 2),
+  settleDead: load('settle-dead.lua', 2),
+  deadLetterStalled: load('dead-letter-stalled.lua', 2),
+  moveDue: load('move-due.lua', 2),
+  trimAcknowledged: load('trim-acknowledged.lua', 1),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
-
-const compiled = new Map<ScriptName, LuaScript>();
-function script(name: ScriptName): LuaScript {
-  let run = compiled.get(name);
-  if (run === undefined) {
-    const lua = readFileSync(new URL(`./scripts/${SCRIPTS[name].file}`, import.meta.url), 'utf8');
-    run = luaScript(lua, SCRIPTS[name].keys);
-    compiled.set(name, run);
-  }
-  return run;
-}
 
 /**
  * Runs one of the bus scripts; `keys` must match the script's KEYS count (all keys of one hash tag).
@@ -37,5 +24,5 @@ export function runScript(
   keys: readonly string[],
   args: readonly (string | number)[],
 ): Promise<unknown> {
-  return script(name)(redis, keys, args);
+  return SCRIPTS[name](redis, keys, args);
 }

@@ -80,8 +80,9 @@ export function createKeys(prefix: string) {
      */
     schedRuns: () => `${p}sched:runs`,
     /**
-     * Hash of one run's progress (pinned crowd file, appended chunks, counts). Tagged with the
-     * route, like its stream, so marking a chunk and appending it are one script.
+     * Hash of one run's progress: `crowd` (the crowd file the run sends to, pinned at its start),
+     * `c:<n>` per appended chunk, `sent`, `skipped`. Tagged with the route, like the stream, so
+     * marking a chunk and appending it are one script.
      */
     schedRunProgress: (route: Route, templateId: number, runAt: number) =>
       `${p}sched:{${route}}:run:${templateId}:${runAt}`,

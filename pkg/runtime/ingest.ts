@@ -1,4 +1,3 @@
-import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from '../api/app.ts';
 import type { AppLookup } from '../api/auth.ts';
@@ -11,6 +10,7 @@ import { createMetrics } from '../telemetry/metrics.ts';
 import type { Core } from './core.ts';
 import { subscribedTemplateCache } from './core.ts';
 import type { Closer } from './lifecycle.ts';
+import { listen } from './listen.ts';
 import { dependencyChecks } from './ops-server.ts';
 
 /** Routers contributed by other packages (admin, config, data, console), built by the caller. */
@@ -77,25 +77,13 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
  */
 export async function startIngest(core: Core, extra: ExtraRouters = {}) {
   const built = buildIngest(core, extra);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: built.app.fetch, port: core.config.port, hostname: core.config.host }, () =>
-      resolve(s),
-    );
+  const http = await listen(built.app.fetch, {
+    port: core.config.port,
+    host: core.config.host,
+    name: 'http',
   });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : core.config.port;
-  core.log.info({ port }, 'ingest listening');
-  return {
-    ...built,
-    port,
-    closers: [
-      ...built.closers,
-      {
-        name: 'http',
-        close: () => new Promise<void>((res) => server.close(() => res())),
-      },
-    ] as Closer[],
-  };
+  core.log.info({ port: http.port }, 'ingest listening');
+  return { ...built, port: http.port, closers: [...built.closers, http.closer] };
 }
 
 /**

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { luaScript } from '../bus/lua.ts';
+import { loadLuaFile } from '../bus/lua.ts';
 
 /**
  * Loads Lua scripts (one file per script, `camelCase` name → `kebab-case.lua`) bound to a client:
@@ -20,7 +19,7 @@ export function loadScripts<N extends string>(
     (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>
   >;
   for (const [name, numberOfKeys] of Object.entries(scripts) as [N, number][]) {
-    const run = luaScript(readFileSync(new URL(`${kebab(name)}.lua`, dir), 'utf8'), numberOfKeys);
+    const run = loadLuaFile(new URL(`${kebab(name)}.lua`, dir), numberOfKeys);
     out[name] = (keys, args) => run(redis, keys, args);
   }
   return out;

@@ -1,4 +1,3 @@
-import { serve } from '@hono/node-server';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
@@ -6,6 +5,7 @@ import { opsRoutes, type ReadyCheck } from '../api/ops.ts';
 import type { Db } from '../store/db.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Closer } from './lifecycle.ts';
+import { listen } from './listen.ts';
 
 /**
  * Serves `/healthz`, `/readyz` and `/metrics` for a process without an API (handler,
@@ -14,7 +14,7 @@ import type { Closer } from './lifecycle.ts';
  * Resolves once listening, with the bound port (port 0 picks a free one).
  *
  * @example
- * const ops = await startOpsServer({ port: 9100, host: '0.0.0.0', log, registry, ready: redisReady(redis) });
+ * const ops = await startOpsServer({ port: 9100, host: '0.0.0.0', log, registry, ready: dependencyChecks({ redis, db }) });
  * // on shutdown: for (const c of ops.closers) await c.close();
  */
 export async function startOpsServer(opts: {
@@ -26,16 +26,9 @@ export async function startOpsServer(opts: {
 }): Promise<{ port: number | undefined; closers: Closer[] }> {
   if (opts.port === undefined) return { port: undefined, closers: [] };
   const app = opsRoutes({ ready: opts.ready, ...(opts.registry ? { registry: opts.registry } : {}) });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-  opts.log.info({ port }, 'ops endpoints listening (/healthz, /readyz, /metrics)');
-  return {
-    port,
-    closers: [{ name: 'ops-http', close: () => new Promise<void>((res) => server.close(() => res())) }],
-  };
+  const http = await listen(app.fetch, { port: opts.port, host: opts.host, name: 'ops-http' });
+  opts.log.info({ port: http.port }, 'ops endpoints listening (/healthz, /readyz, /metrics)');
+  return { port: http.port, closers: [http.closer] };
 }
 
 /**
