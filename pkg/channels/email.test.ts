@@ -6,7 +6,7 @@ import { newId } from '../domain/ids.ts';
 import { renderContent } from '../domain/render.ts';
 import type { Template } from '../domain/template.ts';
 import { type SmtpServerFixture, startSmtpServer } from '../testkit/smtp.ts';
-import { waitFor } from '../testkit/testkit.ts';
+import { freePort, waitFor } from '../testkit/testkit.ts';
 import { createEmailSender, emailMessageId } from './email.ts';
 import type { ChannelSender, SenderAccount } from './types.ts';
 
@@ -51,15 +51,6 @@ const account = (config: Record<string, unknown>, id = 1): SenderAccount => ({
 
 const send = (sender: ChannelSender, acct: SenderAccount, d: Delivery, vars: Record<string, unknown>) =>
   sender.send({ delivery: d, template, content: renderContent(template.content, vars), account: acct });
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('email sender over SMTP', () => {
   let smtp: SmtpServerFixture;
@@ -175,7 +166,7 @@ describe('email sender over SMTP', () => {
   });
 
   test('connection refused is a retryable SMTP_CONN', async () => {
-    const acct = account({ port: await closedPort(), connectionTimeoutMs: 2000 }, 3);
+    const acct = account({ port: await freePort(), connectionTimeoutMs: 2000 }, 3);
     const sender = track(createEmailSender(acct));
     const o = await send(sender, acct, delivery('ann@example.com'), { name: 'A', order: 1 });
     assert.ok(!o.ok);

@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createLogger } from '../telemetry/logger.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
 import { platformEnv } from '../testkit/platform.ts';
 import { type ServiceProcess, spawnService } from '../testkit/processes.ts';
-import { testDb, testRedis, waitFor } from '../testkit/testkit.ts';
+import { freePort, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
 import { dependencyChecks, startOpsServer } from './ops-server.ts';
 
 const log = createLogger({ level: 'silent', name: 'ops-test' });
-
-/** A port nothing listens on (bound, read, released). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('ops endpoints of processes without an API', () => {
   let r: Awaited<ReturnType<typeof testRedis>>;

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeMember } from '../bus/index.ts';
 import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
 import { type Core, openCore } from '../runtime/core.ts';
-import { randomTag, TEST_REDIS_URL, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
+import { platformEnv } from '../testkit/platform.ts';
+import { testDb, testRedis, waitFor } from '../testkit/testkit.ts';
 import { schedulerKeys } from './keys.ts';
 import { type Scheduler, type SchedulerOptions, startScheduler } from './scheduler.ts';
 
@@ -28,16 +26,7 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
   before(async () => {
     r = await testRedis();
     t = await testDb('mysql');
-    const env = {
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: t.url,
-      KEY_PREFIX: r.prefix,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'push-sched-')),
-      ADMIN_TOKEN: `admin-${randomTag()}-${randomTag()}`,
-      SECRET_KEY: 'b'.repeat(64),
-      LOG_LEVEL: 'silent',
-      TIMEZONE: 'UTC',
-    };
+    const env = platformEnv({ prefix: r.prefix, databaseUrl: t.url }, { TIMEZONE: 'UTC' });
     core = await openCore(withDevSecrets(loadConfig(env)), 'scheduler-test');
     accountId = (
       await core.repos.accounts.create({ name: 'sb', channel: 'sandbox', provider: 'sandbox', config: {} })

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -16,6 +17,20 @@ import { migrateToLatest } from '../store/migrate.ts';
 const services = testEnvironment();
 export const TEST_REDIS_URL = services.redisUrl;
 export const TEST_MYSQL_URL = services.mysqlUrl;
+
+/**
+ * A local port nothing listens on (bound, read, released): for servers a test starts on a
+ * known port, or for a dependency that must not answer.
+ *
+ * @example const port = await freePort();
+ */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
 
 /** A random suffix for prefixes and database names. */
 export const randomTag = (): string => randomBytes(5).toString('hex');
