@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../pkg/config/config.ts';
-import { createKeys, type Keys } from '../pkg/keys/keys.ts';
+import { createKeys, type Keys } from '../pkg/redis/keys.ts';
 import { spawnAggregator } from '../pkg/stats/aggregator-process.ts';
 import { eventLag } from '../pkg/stats/lag.ts';
 import { partitionLeaseName } from '../pkg/stats/leases.ts';
-import { interleave, syntheticMessages, writeEvents } from '../pkg/stats/synthetic.ts';
+import { interleave, syntheticMessages, writeEvents } from '../pkg/testkit/synthetic-events.ts';
 import { argNumber, isMain } from './lib/env.ts';
 import { readSummary, writeResult } from './lib/results.ts';
 

@@ -12,6 +12,10 @@ CREATE TABLE `apps` (
   `created_at` bigint(20) NOT NULL,
   `updated_at` bigint(20) NOT NULL,
   `deleted_at` bigint(20) DEFAULT NULL,
+  `callback_url` varchar(2048) DEFAULT NULL,
+  `callback_states` varchar(512) DEFAULT NULL,
+  `callback_secret_sealed` text DEFAULT NULL,
+  `callback_secret_hint` varchar(16) DEFAULT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `api_key_hash` (`api_key_hash`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
@@ -27,6 +31,7 @@ CREATE TABLE `channel_accounts` (
   `created_at` bigint(20) NOT NULL,
   `updated_at` bigint(20) NOT NULL,
   `deleted_at` bigint(20) DEFAULT NULL,
+  `callback_token` varchar(64) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `channel_accounts_channel` (`channel`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
@@ -112,4 +117,5 @@ CREATE TABLE `templates` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
 INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('001-init', '1970-01-01T00:00:00.000Z');
+INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('002-callbacks', '1970-01-01T00:00:00.000Z');
 INSERT INTO `kysely_migration_lock` (`id`, `is_locked`) VALUES ('migration_lock', 0);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../../pkg/keys/keys.ts';
+import type { Keys } from '../../pkg/redis/keys.ts';
 import { addDays, bucketer } from '../../pkg/stats/buckets.ts';
 import { templateStats } from '../../pkg/stats/read.ts';
 

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { type AdminClient, createAdminClient } from '../../pkg/client/index.ts';
 import type { MessageType, Route } from '../../pkg/domain/channels.ts';
-import { createKeys, type Keys } from '../../pkg/keys/keys.ts';
+import { createKeys, type Keys } from '../../pkg/redis/keys.ts';
 import { partitionLeaseName } from '../../pkg/stats/leases.ts';
 import { openDb } from '../../pkg/store/db.ts';
 import { migrateToLatest } from '../../pkg/store/migrate.ts';

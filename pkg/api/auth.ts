@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { hashApiKey } from '../domain/api-key.ts';
 import { AppError } from '../domain/errors.ts';
 
 /** What the auth middleware puts on the context. */
@@ -19,9 +20,6 @@ const sameSecret = (a: string, b: string): boolean => {
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);
 };
-
-/** sha256 hex of an API key (what the apps table stores). */
-export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 /** Looks up an app by the hash of its key (a repository method, injected). */
 export type AppLookup = (

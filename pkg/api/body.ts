@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { AppError } from '../domain/errors.ts';
-import { validationError } from './errors.ts';
+import { AppError, validationError } from '../domain/errors.ts';
 
 /**
  * Reads and validates a JSON body: 400 `INVALID_JSON` for non-JSON, 413 past `maxBytes`,

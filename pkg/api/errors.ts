@@ -2,29 +2,12 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
-import { AppError } from '../domain/errors.ts';
+import { AppError, validationError } from '../domain/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 /** `{ error: { code, message, details } }` — the one error body of the API. */
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
-}
-
-/** Zod issues as `[{ path: 'messages.0.receivers', message }]`, naming the field. */
-export function zodDetails(err: ZodError): { path: string; message: string }[] {
-  return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-}
-
-/** Turns a zod failure into the API's 422 (or 400 when the body is not even an object). */
-export function validationError(err: ZodError, where = 'body'): AppError {
-  const details = zodDetails(err);
-  const first = details[0];
-  return new AppError(
-    'VALIDATION_FAILED',
-    422,
-    first ? `invalid ${where}: ${first.path || '(root)'}: ${first.message}` : `invalid ${where}`,
-    details,
-  );
 }
 
 /**

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { readSandboxInbox } from '../channels/sandbox.ts';
-import type { Keys } from '../keys/keys.ts';
-import { validationError } from './errors.ts';
+import { readSandboxInbox } from '../channels/providers/sandbox/inbox.ts';
+import { validationError } from '../domain/errors.ts';
+import type { Keys } from '../redis/keys.ts';
 
 const query = z.object({
   receiver: z.string().min(1).max(256).optional(),

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { standardRouters } from '../../services/ingest/routers.ts';
+import { buildIngest } from '../../services/ingest/wire.ts';
 import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
-import { type Core, openCore } from '../runtime/core.ts';
-import { buildIngest } from '../runtime/ingest.ts';
-import { standardRouters } from '../runtime/routers.ts';
+import { type Core, openCore } from '../process/core.ts';
 import { platformEnv } from '../testkit/platform.ts';
 import { randomTag, testDb, testRedis } from '../testkit/testkit.ts';
 

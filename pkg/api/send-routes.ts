@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { AppError } from '../domain/errors.ts';
+import { AppError, validationError } from '../domain/errors.ts';
 import {
   errorSchema,
   recallBodySchema,
@@ -10,7 +10,6 @@ import {
 import type { SendService } from '../ingest/send.ts';
 import { inSpan, traceparentOf } from '../telemetry/tracing.ts';
 import type { AuthEnv } from './auth.ts';
-import { validationError } from './errors.ts';
 
 const errors = {
   400: { description: 'Body is not JSON', content: { 'application/json': { schema: errorSchema } } },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { connectRedis } from '../runtime/redis.ts';
+import { connectRedis } from '../redis/client.ts';
 import { testRedis, waitFor } from '../testkit/testkit.ts';
 import { type Consumer, type ConsumerOptions, startConsumer } from './consumer.ts';
 import { pendingCount } from './lag.ts';

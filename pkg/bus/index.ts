@@ -3,7 +3,7 @@
  * janitor (claim stalled, dead-letter exhausted), safe trimming, delayed sets. It moves stream
  * entries of flat string fields and knows nothing about what they mean.
  *
- * @example import { publish, startConsumer } from '../bus/index.ts';
+ * @example import { publish, startConsumer } from './index.ts';
  */
 export { type Consumer, type ConsumerCounters, type ConsumerOptions, startConsumer } from './consumer.ts';
 export {

@@ -1,15 +1,13 @@
-import { loadLuaFile, type ScriptClient } from './lua.ts';
+import { loadScriptDir, type ScriptClient } from '../redis/lua.ts';
 
-const load = (file: string, keys: number) => loadLuaFile(new URL(`./scripts/${file}`, import.meta.url), keys);
-
-/** The bus's Lua scripts, read once at load and run as EVALSHA with an EVAL fallback (see {@link luaScript}). */
-const SCRIPTS = {
-  settleDelay: load('settle-delay.lua', 2),
-  settleDead: load('settle-dead.lua', 2),
-  deadLetterStalled: load('dead-letter-stalled.lua', 2),
-  moveDue: load('move-due.lua', 2),
-  trimAcknowledged: load('trim-acknowledged.lua', 1),
-} as const;
+/** The bus's Lua scripts (`scripts/<kebab-name>.lua`, value = KEYS count). */
+const SCRIPTS = loadScriptDir(new URL('./scripts/', import.meta.url), {
+  settleDelay: 2,
+  settleDead: 2,
+  deadLetterStalled: 2,
+  moveDue: 2,
+  trimAcknowledged: 1,
+});
 
 export type ScriptName = keyof typeof SCRIPTS;
 

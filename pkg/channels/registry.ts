@@ -1,36 +1,12 @@
-import type { Redis } from 'ioredis';
-import type { Keys } from '../keys/keys.ts';
-import { createEmailSender } from './email.ts';
-import { failingSender } from './failing.ts';
-import { createSandboxSender } from './sandbox.ts';
-import type { ChannelSender, SenderAccount, SenderFactory, SendOutcome } from './types.ts';
-
-/** Sender factories keyed `<channel>/<provider>` (e.g. `email/smtp`). */
-export type SenderFactories = Readonly<Record<string, SenderFactory>>;
-
-/** @example factoryKey('email', 'smtp') // 'email/smtp' */
-export const factoryKey = (channel: string, provider: string): string => `${channel}/${provider}`;
-
-/**
- * The built-in providers, listed explicitly (adding a provider = one line here, no
- * self-registration). Other channels' adapters join this map as they are written.
- *
- * @example const factories = builtinFactories({ redis, keys, sandboxInboxCap: 10_000 });
- */
-export function builtinFactories(deps: {
-  redis: Redis;
-  keys: Keys;
-  sandboxInboxCap: number;
-}): SenderFactories {
-  return Object.freeze({
-    [factoryKey('email', 'smtp')]: createEmailSender,
-    [factoryKey('sandbox', 'sandbox')]: createSandboxSender({
-      redis: deps.redis,
-      keys: deps.keys,
-      inboxCap: deps.sandboxInboxCap,
-    }),
-  });
-}
+import type { Catalog } from './catalog.ts';
+import type { Kit } from './kit/types.ts';
+import {
+  type BreakerPort,
+  buildSender,
+  type ChannelSender,
+  failingSender,
+  type SenderAccount,
+} from './sender.ts';
 
 export type SenderCache = Readonly<{
   /** The account (via `loadAccount`) and its sender; `undefined` when the account does not exist. */
@@ -54,27 +30,29 @@ type Entry = {
 
 const closeQuietly = async (s: ChannelSender): Promise<void> => {
   try {
-    await s.close?.();
+    await s.close();
   } catch {
     // A sender failing to close (a dead connection) must not stop the others from closing.
   }
 };
 
 /**
- * Builds senders per account lazily and keeps them (pooled SMTP connections live as long as the
- * account is unchanged). Keyed by (account id, updatedAt): an edited account gets a new sender,
- * and the replaced one is closed once its in-flight sends settle — never under a running send.
- * An unknown provider gets a sender that fails permanently with `PROVIDER_UNSUPPORTED`; a throw
- * from a sender becomes a retryable `SENDER_ERROR` outcome.
+ * Builds senders per account lazily and keeps them (pooled SMTP connections, HTTP agents live as
+ * long as the account is unchanged). Keyed by (account id, updatedAt): an edited account gets a
+ * new sender, and the replaced one is closed once its in-flight sends settle — never under a
+ * running send. Senders come from the catalog's definitions ({@link buildSender}); an unknown
+ * provider gets one that fails permanently with `PROVIDER_UNSUPPORTED`.
  *
  * @example
- * const senders = createSenderCache({ factories: builtinFactories(deps), loadAccount: (id) => accounts.forSender(id) });
+ * const senders = createSenderCache({ catalog, kitFor: (id) => createKit({ ... }), loadAccount });
  * const got = await senders.get(template.accountId);
- * const outcome = await got?.sender.send({ delivery, template, content, account: got.account });
+ * const outcome = await got?.sender.send({ delivery, template, content });
  */
 export function createSenderCache(opts: {
-  factories: SenderFactories;
+  catalog: Catalog;
+  kitFor: (account: SenderAccount) => Kit;
   loadAccount: (accountId: number) => Promise<SenderAccount | undefined>;
+  breakers?: BreakerPort;
 }): SenderCache {
   const entries = new Map<number, Entry>();
   /** Replaced senders still finishing sends; closed when the last one settles (or at closeAll). */
@@ -90,46 +68,35 @@ export function createSenderCache(opts: {
     e.closing = closeQuietly(e.inner);
   };
 
-  const build = (account: SenderAccount): ChannelSender => {
-    const factory = opts.factories[factoryKey(account.channel, account.provider)];
-    if (!factory) {
-      return failingSender(
-        'PROVIDER_UNSUPPORTED',
-        `no sender for provider ${factoryKey(account.channel, account.provider)}`,
-      );
-    }
-    try {
-      return factory(account);
-    } catch (err) {
-      return failingSender(
-        'SENDER_INIT_FAILED',
-        `sender of account ${account.id} could not be built: ${(err as Error).message}`,
-      );
-    }
-  };
+  const build = (account: SenderAccount): ChannelSender =>
+    buildSender(
+      opts.catalog.find(account.channel, account.provider),
+      account,
+      opts.kitFor(account),
+      opts.breakers,
+    );
 
+  // In-flight tracking, so a replaced sender is closed only after its calls settle.
   const wrap = (e: Entry): ChannelSender => {
-    const track = async (call: () => Promise<SendOutcome>): Promise<SendOutcome> => {
+    const track = async <T>(call: () => Promise<T>): Promise<T> => {
       e.inFlight++;
       try {
         return await call();
-      } catch (err) {
-        return {
-          ok: false,
-          retryable: true,
-          code: 'SENDER_ERROR',
-          message: (err as Error)?.message ?? 'error',
-        };
       } finally {
         e.inFlight--;
         if (e.retired) retire(e);
       }
     };
-    const recall = e.inner.recall;
+    const { recall, callback } = e.inner;
     return Object.freeze({
+      provider: e.inner.provider,
+      admit: (receiver: string) => e.inner.admit(receiver),
       send: (req) => track(() => e.inner.send(req)),
-      // No close(): the cache owns the sender's life (replacement, closeAll).
-      ...(recall ? { recall: (req: Parameters<typeof recall>[0]) => track(() => e.inner.recall!(req)) } : {}),
+      testConnection: () => track(() => e.inner.testConnection()),
+      ...(recall ? { recall: (req: Parameters<typeof recall>[0]) => track(() => recall(req)) } : {}),
+      ...(callback ? { callback: (req: Parameters<typeof callback>[0]) => track(() => callback(req)) } : {}),
+      // The cache owns the sender's life (replacement, closeAll): closing a handed-out one is a no-op.
+      close: async () => {},
     });
   };
 

@@ -4,6 +4,7 @@ import type {
   AccountCreateBody,
   AppCreateBody,
   AppCreated,
+  AppWithSecret,
   PlatformConfig,
   Template,
   TemplateCreateBody,
@@ -34,6 +35,12 @@ export function createAdminClient(opts: {
   return Object.freeze({
     /** `POST /v1/admin/apps` — the answer carries the API key, the only time it is shown. */
     createApp: (body: AppCreateBody) => call<AppCreated>('POST', '/v1/admin/apps', { body }),
+    /** `PATCH /v1/admin/apps/:id` — carries `callbackSecret` when it set the first callback URL. */
+    updateApp: (id: number, patch: Partial<AppCreateBody>) =>
+      call<AppWithSecret>('PATCH', `/v1/admin/apps/${id}`, { body: patch }),
+    /** `POST /v1/admin/apps/:id/callback-secret/rotate` — the new secret, shown once. */
+    rotateCallbackSecret: (id: number) =>
+      call<AppWithSecret & { callbackSecret: string }>('POST', `/v1/admin/apps/${id}/callback-secret/rotate`),
     createAccount: (body: AccountCreateBody) => call<Account>('POST', '/v1/admin/accounts', { body }),
     /** `PATCH /v1/admin/accounts/:id` (config is merged; masked secrets keep the stored value). */
     updateAccount: (id: number, patch: Partial<AccountCreateBody>) =>

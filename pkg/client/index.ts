@@ -2,7 +2,7 @@
  * The typed client of the pushline HTTP API v1.
  *
  * @example
- * import { createClient, PushApiError } from '../client/index.ts';
+ * import { createClient, PushApiError } from './index.ts';
  * const push = createClient({ baseUrl: 'http://127.0.0.1:3000', apiKey });
  */
 export { type AdminClient, createAdminClient } from './admin.ts';

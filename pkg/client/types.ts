@@ -30,11 +30,23 @@ export type SendResult = SendResponse & { replayed: boolean };
 
 export type RecallBody = { messageIds: string[] } | { requestId: string };
 
-export type RecallResult = 'cancelled' | 'already_cancelled' | 'sending' | 'sent' | 'final' | 'unknown';
+export type RecallResult =
+  | 'cancelled'
+  | 'already_cancelled'
+  | 'sending'
+  | 'sent'
+  | 'final'
+  | 'unknown'
+  | 'recalled'
+  | 'already_recalled'
+  | 'recall_refused'
+  | 'recall_unsupported';
 
 export type RecallResponse = {
-  results: { messageId: string; result: RecallResult | (string & {}) }[];
+  results: { messageId: string; result: RecallResult | (string & {}); reason?: string }[];
   cancelled: number;
+  /** Sent messages recalled at their provider. */
+  recalled: number;
 };
 
 /** One state a message reached. */
@@ -95,17 +107,31 @@ export type Paged<T> = { items: T[]; total: number };
 
 // --- admin ---
 
-export type AppCreateBody = { name: string; rateLimit?: number | null };
+/** `callbackUrl` turns status callbacks on (`null`: off); `callbackStates` picks lifecycle states. */
+export type AppCreateBody = {
+  name: string;
+  rateLimit?: number | null;
+  callbackUrl?: string | null;
+  callbackStates?: string[];
+};
 export type App = {
   id: number;
   name: string;
   apiKeyHint?: string;
   rateLimit?: number | null;
+  callbackUrl?: string | null;
+  callbackStates?: string[] | null;
+  callbackSecretHint?: string | null;
   createdAt?: number;
   updatedAt?: number;
 };
-/** The create answer carries the API key, once. */
-export type AppCreated = App & { apiKey: string };
+/**
+ * The create answer carries the API key, once; and the callback signing secret (`whsec_…`) when
+ * a callback URL was set — as does the PATCH that first sets one and `callback-secret/rotate`.
+ */
+export type AppCreated = App & { apiKey: string; callbackSecret?: string };
+/** An answer that may carry the callback signing secret, shown this once. */
+export type AppWithSecret = App & { callbackSecret?: string };
 
 export type AccountCreateBody = {
   name: string;

@@ -46,6 +46,8 @@ const schema = z.object({
   MAX_DELIVERIES: int(10, 1, 1000),
   RETRY_BASE_MS: int(1000, 1, 3_600_000),
   RETRY_MAX_MS: int(300_000, 1, 86_400_000),
+  BREAKER_THRESHOLD: int(5, 1, 1000),
+  BREAKER_HALF_OPEN_MS: int(10_000, 100, 3_600_000),
   BACKPRESSURE_HIGH_WATER: int(500_000, 1, 1_000_000_000),
   TRACE_TTL_DAYS: int(7, 1, 3650),
   COUNTER_TTL_DAYS: int(90, 1, 3650),
@@ -54,6 +56,9 @@ const schema = z.object({
   TIMEZONE: z.string().min(1).default('Asia/Shanghai'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('pushline'),
+  CALLBACKS_ALLOW_PRIVATE: bool(false),
+  CALLBACKS_MAX_ATTEMPTS: int(8, 1, 100),
+  CALLBACKS_CONCURRENCY: int(64, 1, 10_000),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -87,6 +92,8 @@ export type Config = Readonly<{
     maxDeliveries: number;
     retryBaseMs: number;
     retryMaxMs: number;
+    /** Per-account circuit breaker: consecutive retryable failures that open it, and the probe delay. */
+    breaker: Readonly<{ threshold: number; halfOpenAfterMs: number }>;
   }>;
   backpressureHighWater: number;
   traceTtlDays: number;
@@ -96,6 +103,15 @@ export type Config = Readonly<{
   aggregatorLeaseMs: number;
   timezone: string;
   otel: Readonly<{ endpoint: string | undefined; serviceName: string }>;
+  /** Status callbacks posted to apps (pkg/callbacks). */
+  callbacks: Readonly<{
+    /** Post to (and accept app URLs at) loopback/private addresses: tests and on-prem installs. */
+    allowPrivateNetworks: boolean;
+    /** Post attempts of one callback before it is dead-lettered. */
+    maxAttempts: number;
+    /** Callback posts in flight per process. */
+    concurrency: number;
+  }>;
 }>;
 
 /** A configuration error; the message names the variable. */
@@ -158,6 +174,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxDeliveries: c.MAX_DELIVERIES,
       retryBaseMs: c.RETRY_BASE_MS,
       retryMaxMs: c.RETRY_MAX_MS,
+      breaker: Object.freeze({ threshold: c.BREAKER_THRESHOLD, halfOpenAfterMs: c.BREAKER_HALF_OPEN_MS }),
     }),
     backpressureHighWater: c.BACKPRESSURE_HIGH_WATER,
     traceTtlDays: c.TRACE_TTL_DAYS,
@@ -166,6 +183,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     aggregatorLeaseMs: c.AGGREGATOR_LEASE_MS,
     timezone: c.TIMEZONE,
     otel: Object.freeze({ endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME }),
+    callbacks: Object.freeze({
+      allowPrivateNetworks: c.CALLBACKS_ALLOW_PRIVATE,
+      maxAttempts: c.CALLBACKS_MAX_ATTEMPTS,
+      concurrency: c.CALLBACKS_CONCURRENCY,
+    }),
   });
 }
 

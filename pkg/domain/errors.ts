@@ -1,3 +1,5 @@
+import type { ZodError } from 'zod';
+
 /**
  * The one error type of the platform. Every expected failure (bad input, unknown id, auth,
  * backpressure) is an `AppError`; the HTTP layer maps it to a response in one place.
@@ -33,3 +35,29 @@ export const errors = {
   conflict: (code: string, message: string, retryAfter?: number) =>
     new AppError(code, 409, message, undefined, retryAfter),
 } as const;
+
+/**
+ * Zod issues as `[{ path: 'messages.0.receivers', message }]`, naming the field.
+ *
+ * @example zodDetails(schema.safeParse(body).error) // [{ path: 'messages.0.receivers', message: 'Required' }]
+ */
+export function zodDetails(err: ZodError): { path: string; message: string }[] {
+  return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+/**
+ * Turns a zod failure into the platform's 422 `VALIDATION_FAILED`, naming the first bad field.
+ * Here (not in pkg/api) because the store validates on save too.
+ *
+ * @example if (!r.success) throw validationError(r.error, 'query');
+ */
+export function validationError(err: ZodError, where = 'body'): AppError {
+  const details = zodDetails(err);
+  const first = details[0];
+  return new AppError(
+    'VALIDATION_FAILED',
+    422,
+    first ? `invalid ${where}: ${first.path || '(root)'}: ${first.message}` : `invalid ${where}`,
+    details,
+  );
+}

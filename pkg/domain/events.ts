@@ -17,9 +17,47 @@ export type LifecycleEvent = Readonly<{
   state: State;
   at: number;
   reason: string;
+  /** The channel account that sent (0 before an account was chosen: accepted, filtered). */
+  accountId?: number;
+  /** Its provider (`smtp`, `wecom`, …; '' when none), for per-provider stats and metrics. */
+  provider?: string;
 }>;
 
-/** Flat stream-entry fields of an event (`id tpl rcv ch mt st at rsn`). */
+/** Strings per encoded event: every event has the same 10 fields (Lua scripts rely on it). */
+export const EVENT_FIELDS = 20;
+
+/**
+ * The event of one delivery reaching `state`: the one builder of events from a delivery.
+ *
+ * @example eventOf(delivery, 'sent', Date.now(), '', { id: 3, provider: 'smtp' })
+ */
+export function eventOf(
+  d: Readonly<{
+    id: string;
+    templateId: number;
+    receiver: string;
+    channel: Channel;
+    messageType: MessageType;
+  }>,
+  state: State,
+  at: number,
+  reason = '',
+  account?: Readonly<{ id: number; provider: string }>,
+): LifecycleEvent {
+  return {
+    messageId: d.id,
+    templateId: d.templateId,
+    receiver: d.receiver,
+    channel: d.channel,
+    messageType: d.messageType,
+    state,
+    at,
+    reason,
+    ...(account ? { accountId: account.id, provider: account.provider } : {}),
+  };
+}
+
+/** Flat stream-entry fields of an event (`id tpl rcv ch mt st at rsn acct prov`): the one layout. */
 export function encodeEvent(e: LifecycleEvent): string[] {
   return [
     'id',
@@ -38,6 +76,10 @@ export function encodeEvent(e: LifecycleEvent): string[] {
     String(e.at),
     'rsn',
     e.reason,
+    'acct',
+    String(e.accountId ?? 0),
+    'prov',
+    e.provider ?? '',
   ];
 }
 
@@ -53,6 +95,7 @@ export function decodeEvent(f: Readonly<Record<string, string>>): LifecycleEvent
     state: f.st as State,
     at: Number(f.at),
     reason: f.rsn ?? '',
+    ...(f.acct && f.acct !== '0' ? { accountId: Number(f.acct) || 0, provider: f.prov ?? '' } : {}),
   };
 }
 

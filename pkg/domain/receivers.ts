@@ -13,22 +13,6 @@ const OPEN_ID = /^[A-Za-z0-9_-]{6,64}$/;
 const USER_ID = /^(?:@all|[A-Za-z0-9_.@-]{1,64})$/;
 const DEVICE_TOKEN = /^[A-Za-z0-9:_.-]{8,256}$/;
 
-/** Which receiver kinds each channel accepts. IM robots @-mention users by id or mobile. */
-export const RECEIVER_KINDS: Readonly<Record<Channel, readonly ReceiverKind[]>> = Object.freeze({
-  email: ['email'],
-  sms: ['phone'],
-  dingtalk_robot: ['user_id', 'phone'],
-  dingtalk_work: ['user_id'],
-  wecom_robot: ['user_id', 'phone'],
-  wecom_app: ['user_id'],
-  feishu_robot: ['user_id', 'open_id'],
-  wechat_official: ['open_id'],
-  wechat_miniprogram: ['open_id'],
-  push: ['device_token'],
-  webhook: ['url'],
-  sandbox: ['any'],
-});
-
 /** @example isPhone('+8613800138000') // true; isPhone('13800138000') // true */
 export const isPhone = (v: string): boolean => E164.test(v) || CN_MOBILE.test(v);
 
@@ -54,14 +38,15 @@ const CHECKS: Readonly<Record<ReceiverKind, (v: string) => boolean>> = {
 };
 
 /**
- * Whether `receiver` is a valid id for `channel`.
+ * Whether `receiver` is a valid id of one of `kinds` (a channel's kinds come from its providers:
+ * pkg/channels/catalog.ts).
  *
- * @example isValidReceiver('email', 'a@x.com') // true
- * @example isValidReceiver('sms', '12345') // false
+ * @example isReceiverOfKinds(['email'], 'a@x.com') // true
+ * @example isReceiverOfKinds(['phone'], '12345') // false
  */
-export function isValidReceiver(channel: Channel, receiver: unknown): receiver is string {
+export function isReceiverOfKinds(kinds: readonly ReceiverKind[], receiver: unknown): receiver is string {
   if (typeof receiver !== 'string') return false;
-  return RECEIVER_KINDS[channel].some((k) => CHECKS[k](receiver));
+  return kinds.some((k) => CHECKS[k](receiver));
 }
 
 /**
@@ -74,16 +59,4 @@ export function normalizeReceiver(channel: Channel, receiver: string): string {
   if (channel === 'email') return r.toLowerCase();
   if (channel === 'sms' && CN_MOBILE.test(r)) return `+86${r.slice(-11)}`;
   return r;
-}
-
-/** The receivers of a list that are invalid for the channel, with their positions. */
-export function invalidReceivers(
-  channel: Channel,
-  receivers: readonly unknown[],
-): { index: number; receiver: unknown }[] {
-  const bad: { index: number; receiver: unknown }[] = [];
-  receivers.forEach((receiver, index) => {
-    if (!isValidReceiver(channel, receiver)) bad.push({ index, receiver });
-  });
-  return bad;
 }

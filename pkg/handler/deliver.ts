@@ -1,12 +1,12 @@
 import type { Entry, Settlement } from '../bus/entry.ts';
-import type { ChannelSender, SenderAccount, SendOutcome } from '../channels/types.ts';
+import { type ChannelSender, CIRCUIT_OPEN, type SenderAccount } from '../channels/sender.ts';
 import type { Route } from '../domain/channels.ts';
 import { type Delivery, decodeDelivery, encodeDelivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
 import { renderContent } from '../domain/render.ts';
 import type { State } from '../domain/states.ts';
 import type { Template } from '../domain/template.ts';
-import type { Ledger } from '../lifecycle/ledger.ts';
+import type { AccountTag, Ledger } from '../lifecycle/ledger.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { backoffMs } from './retry.ts';
 
@@ -60,10 +60,20 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
   const random = deps.random ?? Math.random;
   const { ledger } = deps;
 
-  const fail = async (d: Delivery, code: string, message: string): Promise<Settlement> => {
-    await ledger.finish(d, 'failed', { reason: code });
-    await ledger.emit([{ ...eventBase(d), state: 'dead_lettered', at: now(), reason: code }]);
+  const fail = async (
+    d: Delivery,
+    code: string,
+    message: string,
+    account?: AccountTag,
+  ): Promise<Settlement> => {
+    await ledger.fail(d, code, account ? { account } : {});
     return { kind: 'dead', fields: { ...fieldsOf(d), dlq_reason: code, dlq_message: message.slice(0, 500) } };
+  };
+  /** Holds a delivery back while its breaker is open, without spending one of its attempts. */
+  const holdBack = async (d: Delivery, waitMs: number, account: AccountTag): Promise<Settlement> => {
+    await ledger.finish(d, 'retrying', { reason: CIRCUIT_OPEN, account });
+    const wait = Math.max(100, Math.min(waitMs, deps.retry.maxMs)) + Math.floor(random() * 250);
+    return { kind: 'delay', dueAt: now() + wait, fields: fieldsOf(d) };
   };
 
   return async function deliver(entry: Entry): Promise<Settlement> {
@@ -105,7 +115,14 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
       }
     }
 
-    const begin = await ledger.begin(d, deps.consumer, now(), entry.deliveries > 1);
+    const account = await deps.account(template.accountId);
+    if (!account) return fail(d, 'ACCOUNT_NOT_FOUND', `channel account ${template.accountId} does not exist`);
+    const tag: AccountTag = { id: account.id, provider: account.provider };
+    const sender = deps.sender(account);
+    const admitted = sender.admit(d.receiver);
+    if (!admitted.ok) return holdBack(d, admitted.retryAfterMs, tag);
+
+    const begin = await ledger.begin(d, deps.consumer, now(), entry.deliveries > 1, tag);
     if (begin.kind === 'sent' || begin.kind === 'cancelled' || begin.kind === 'busy') return { kind: 'ack' };
     if (begin.kind === 'final') {
       // Ended before a crash hid the settlement: repeat it, emit nothing.
@@ -114,19 +131,13 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
         : { kind: 'ack' };
     }
 
-    const account = await deps.account(template.accountId);
-    if (!account) return fail(d, 'ACCOUNT_NOT_FOUND', `channel account ${template.accountId} does not exist`);
-    let outcome: SendOutcome;
-    try {
-      outcome = await deps.sender(account).send({ delivery: d, template, content: rendered, account });
-    } catch (err) {
-      outcome = { ok: false, retryable: true, code: 'SENDER_ERROR', message: (err as Error).message };
-    }
-
+    // The sender never throws: client throws and open breakers come back as outcomes.
+    const outcome = await sender.send({ delivery: d, template, content: rendered });
     if (outcome.ok) {
-      await ledger.finish(d, 'sent', { providerMessageId: outcome.providerMessageId ?? '' });
+      await ledger.finish(d, 'sent', { providerMessageId: outcome.providerMessageId ?? '', account: tag });
       return { kind: 'ack' };
     }
+    if (outcome.code === CIRCUIT_OPEN) return holdBack(d, outcome.retryAfterMs ?? deps.retry.baseMs, tag);
     if (outcome.rateLimited) deps.onRateLimited?.(account.id);
     if (outcome.retryable && d.attempt < deps.retry.maxAttempts) {
       const wait = backoffMs({
@@ -136,17 +147,9 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
         random,
         retryAfterMs: outcome.retryAfterMs,
       });
-      await ledger.finish(d, 'retrying', { reason: `${outcome.code} (attempt ${d.attempt})` });
+      await ledger.finish(d, 'retrying', { reason: `${outcome.code} (attempt ${d.attempt})`, account: tag });
       return { kind: 'delay', dueAt: now() + wait, fields: fieldsOf({ ...d, attempt: d.attempt + 1 }) };
     }
-    return fail(d, outcome.code, outcome.message);
+    return fail(d, outcome.code, outcome.message, tag);
   };
 }
-
-const eventBase = (d: Delivery) => ({
-  messageId: d.id,
-  templateId: d.templateId,
-  receiver: d.receiver,
-  channel: d.channel,
-  messageType: d.messageType,
-});

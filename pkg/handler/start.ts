@@ -3,9 +3,9 @@ import { type Consumer, ensureGroup, startConsumer, startMover } from '../bus/in
 import type { SenderCache } from '../channels/registry.ts';
 import type { Config } from '../config/config.ts';
 import { ALL_ROUTES, type Channel, type MessageType, type Route } from '../domain/channels.ts';
-import { type Delivery, decodeDelivery } from '../domain/delivery.ts';
-import type { Keys } from '../keys/keys.ts';
+import { decodeDelivery } from '../domain/delivery.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
+import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { inSpan } from '../telemetry/tracing.ts';
@@ -112,11 +112,7 @@ export async function startHandler(
       const route = byStream.get(entry.stream);
       const [channel, type] = (route ?? '.').split('.') as [Channel, MessageType];
       const d = route ? decodeDelivery(channel, type, entry.fields) : undefined;
-      if (d && (await opts.ledger.finish(d, 'failed', { reason: 'MAX_DELIVERIES' }))) {
-        await opts.ledger.emit([
-          { ...eventOf(d), state: 'dead_lettered', at: Date.now(), reason: 'MAX_DELIVERIES' },
-        ]);
-      }
+      if (d) await opts.ledger.fail(d, 'MAX_DELIVERIES');
     },
     batchSize: opts.settings.batch,
     visibilityTimeoutMs: opts.settings.visibilityTimeoutMs,
@@ -141,11 +137,3 @@ export async function startHandler(
     },
   };
 }
-
-const eventOf = (d: Delivery) => ({
-  messageId: d.id,
-  templateId: d.templateId,
-  receiver: d.receiver,
-  channel: d.channel,
-  messageType: d.messageType,
-});

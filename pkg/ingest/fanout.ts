@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { catalog } from '../channels/catalog.ts';
 import type { Delivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
 import { idFrom, newId } from '../domain/ids.ts';
-import { isValidReceiver, normalizeReceiver } from '../domain/receivers.ts';
+import { normalizeReceiver } from '../domain/receivers.ts';
 import { missingVariables } from '../domain/render.ts';
 import type { Template } from '../domain/template.ts';
 import { isTimeZone } from '../domain/timezone.ts';
@@ -34,7 +35,7 @@ export function fanOut(
   const missing: { path: string; missing: string[] }[] = [];
   body.messages.forEach((m, i) => {
     m.receivers.forEach((r, j) => {
-      if (!isValidReceiver(template.channel, r))
+      if (!catalog.isValidReceiver(template.channel, r))
         invalid.push({ path: `messages.${i}.receivers.${j}`, receiver: r });
     });
     const gaps = missingVariables(template.content, m.variables);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { loadLuaFile } from '../bus/lua.ts';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
+import { loadLuaFile } from '../redis/lua.ts';
 
 const takeOverScript = loadLuaFile(new URL('./scripts/idem-take-over.lua', import.meta.url), 1);
 const releaseScript = loadLuaFile(new URL('./scripts/idem-release.lua', import.meta.url), 1);

@@ -67,10 +67,24 @@ export const recallResponseSchema = z
     results: z.array(
       z.object({
         messageId: z.string(),
-        result: z.enum(['cancelled', 'already_cancelled', 'sending', 'sent', 'final', 'unknown']),
+        result: z.enum([
+          'cancelled',
+          'already_cancelled',
+          'sending',
+          'sent',
+          'final',
+          'unknown',
+          'recalled',
+          'already_recalled',
+          'recall_refused',
+          'recall_unsupported',
+        ]),
+        /** The provider's refusal code (`recall_refused`). */
+        reason: z.string().optional(),
       }),
     ),
     cancelled: z.number().int(),
+    recalled: z.number().int(),
   })
   .openapi('RecallResponse');
 

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { routeOf } from '../domain/channels.ts';
 import { encodeDelivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
-import type { Keys } from '../keys/keys.ts';
-import type { Ledger } from '../lifecycle/ledger.ts';
+import type { CancelResult, Ledger } from '../lifecycle/ledger.ts';
+import type { Keys } from '../redis/keys.ts';
 import type { TemplateCache } from '../templates/cache.ts';
 import type { Backpressure } from './backpressure.ts';
 import { fanOut } from './fanout.ts';
@@ -39,10 +39,38 @@ export function createSendService(opts: {
   ) => Promise<{ ok: boolean; retryAfterMs?: number }>;
   /** Encodes a delayed-set member (the bus's codec). */
   encodeDelayed: (fields: readonly string[]) => string;
+  /**
+   * Recalls a sent message at the provider of the account that sent it (`accountId` from its
+   * record); absent = recall only cancels what is unsent.
+   */
+  recallAtProvider?: (
+    accountId: number,
+    req: { messageId: string; providerMessageId: string; receiver: string },
+  ) => Promise<{ ok: true } | { ok: false; code: string; message: string } | 'unsupported' | undefined>;
   now?: () => number;
 }) {
   const { redis, keys, ledger, templates, idempotency, backpressure } = opts;
   const now = opts.now ?? Date.now;
+
+  /** Cancels an unsent message, or recalls a sent one at its provider. */
+  async function recallOne(messageId: string, appId?: number): Promise<RecallResult> {
+    const result = await ledger.cancel(messageId, 'recall', now(), appId);
+    if (result !== 'sent' || !opts.recallAtProvider) return { messageId, result };
+    const rec = await ledger.record(messageId);
+    const accountId = Number(rec?.ac);
+    if (!rec || !accountId) return { messageId, result: 'recall_unsupported' };
+    const r = await opts.recallAtProvider(accountId, {
+      messageId,
+      providerMessageId: rec.pm ?? '',
+      receiver: rec.rcv ?? '',
+    });
+    if (r === undefined || r === 'unsupported') return { messageId, result: 'recall_unsupported' };
+    if (!r.ok) return { messageId, result: 'recall_refused', reason: r.code };
+    const done = await ledger.recalled(messageId, 'recall', now(), appId);
+    return done === 'recalled'
+      ? { messageId, result: 'recalled' }
+      : { messageId, result: 'already_recalled' };
+  }
 
   async function enqueue(
     appId: number,
@@ -153,8 +181,9 @@ export function createSendService(opts: {
     },
 
     /**
-     * Cancels not-yet-sent deliveries, by message ids or by request id. An app (`appId`) reaches
-     * only its own messages; the admin (no `appId`) any.
+     * Cancels not-yet-sent deliveries and recalls sent ones at their provider where it can, by
+     * message ids or by request id. An app (`appId`) reaches only its own messages; the admin (no
+     * `appId`) any. A provider's refusal comes back as `recall_refused` with its code as reason.
      */
     async recall(
       body: { messageIds?: string[] | undefined; requestId?: string | undefined },
@@ -162,19 +191,24 @@ export function createSendService(opts: {
     ) {
       // A request retried after a failed write lists its ids twice: each is recalled once.
       const ids = [...new Set(body.messageIds ?? (await redis.lrange(keys.request(body.requestId!), 0, -1)))];
-      const results = await Promise.all(
-        ids.map(async (messageId) => ({
-          messageId,
-          result: await ledger.cancel(messageId, 'recall', now(), appId),
-        })),
-      );
+      const results = await Promise.all(ids.map((messageId) => recallOne(messageId, appId)));
       // Another app's request is as unknown as one that never existed.
       if (body.requestId && results.every((r) => r.result === 'unknown')) {
         throw new AppError('REQUEST_NOT_FOUND', 404, `request ${body.requestId} does not exist or expired`);
       }
-      return { results, cancelled: results.filter((r) => r.result === 'cancelled').length };
+      return {
+        results,
+        cancelled: results.filter((r) => r.result === 'cancelled').length,
+        recalled: results.filter((r) => r.result === 'recalled').length,
+      };
     },
   });
 }
+
+export type RecallResult = Readonly<{
+  messageId: string;
+  result: CancelResult | 'recalled' | 'already_recalled' | 'recall_refused' | 'recall_unsupported';
+  reason?: string;
+}>;
 
 export type SendService = ReturnType<typeof createSendService>;

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Delivery } from '../domain/delivery.ts';
-import { encodeEvent, type LifecycleEvent, partitionOf } from '../domain/events.ts';
+import { encodeEvent, eventOf, type LifecycleEvent, partitionOf } from '../domain/events.ts';
 import { FINAL_STATES, type State } from '../domain/states.ts';
-import type { Keys } from '../keys/keys.ts';
-import { loadScripts } from '../runtime/lua.ts';
+import type { Keys } from '../redis/keys.ts';
+import { loadScripts } from '../redis/lua.ts';
 
 /** What `begin` found: go ahead with the provider call, or the message is already done. */
 export type BeginResult =
@@ -14,16 +14,34 @@ export type BeginResult =
   | { kind: 'final'; state: string };
 
 export type CancelResult = 'cancelled' | 'already_cancelled' | 'sending' | 'sent' | 'final' | 'unknown';
+export type RecalledResult = 'recalled' | 'already_recalled' | 'not_sent' | 'unknown';
+
+/** The account a state change happened through (events carry it: per-provider stats, metrics). */
+export type AccountTag = Readonly<{ id: number; provider: string }>;
+
+/**
+ * Whether a message record needs no more work: the JS twin of `scripts/ended.lua` (sent,
+ * cancelled, recalled, or recorded final). Returns the state when ended.
+ *
+ * @example endedState({ st: 'sent' }) // 'sent'
+ * @example endedState({ st: 'retrying' }) // undefined
+ */
+export function endedState(r: Readonly<Record<string, string | null | undefined>>): string | undefined {
+  const st = r.st;
+  return st && (st === 'sent' || st === 'cancelled' || st === 'recalled' || r.fin === '1') ? st : undefined;
+}
+
+const flat = (events: readonly LifecycleEvent[]): string[] => events.flatMap(encodeEvent);
 
 /**
  * The message ledger: each message's attempt record (`push:att:{pN}:<id>`) and its lifecycle
  * events (`push:ev:{pN}`). Record and event share the partition's hash tag, so every state change
- * is written together with its event in one script: a redelivered entry never sends twice and
- * never emits twice.
+ * is written together with its events in one script: a redelivered entry never sends twice and
+ * never emits twice, and a failure's `failed` + `dead_lettered` cannot be split by a crash.
  *
  * @example
  * const ledger = createLedger({ redis, keys, partitions: 8, ttlMs: 7 * 86_400_000 });
- * const r = await ledger.begin(delivery, 'handler-1', Date.now());
+ * const r = await ledger.begin(delivery, 'handler-1', Date.now(), false, { id: 1, provider: 'smtp' });
  * if (r.kind === 'go') { ...send...; await ledger.finish(delivery, 'sent', { providerMessageId }); }
  */
 export function createLedger(opts: { redis: Redis; keys: Keys; partitions: number; ttlMs: number }) {
@@ -33,21 +51,26 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
     attemptBegin: 2,
     attemptFinish: 2,
     cancel: 2,
+    recalled: 2,
   });
   const keysOf = (messageId: string): [string, string] => {
     const p = partitionOf(messageId, partitions);
     return [keys.attempt(p, messageId), keys.events(p)];
   };
-  const eventOf = (d: Delivery, state: State, at: number, reason: string): LifecycleEvent => ({
-    messageId: d.id,
-    templateId: d.templateId,
-    receiver: d.receiver,
-    channel: d.channel,
-    messageType: d.messageType,
-    state,
-    at,
-    reason,
+  /** The delivery-like identity of a message from its record (its fields never change). */
+  const identity = (messageId: string, r: Record<string, string>) => ({
+    id: messageId,
+    templateId: Number(r.tpl) || 0,
+    receiver: r.rcv ?? '',
+    channel: (r.ch ?? 'sandbox') as Delivery['channel'],
+    messageType: (r.mt ?? 'notice') as Delivery['messageType'],
   });
+  const recordOf = async (messageId: string): Promise<Record<string, string> | undefined> => {
+    const h = await redis.hgetall(keysOf(messageId)[0]);
+    return Object.keys(h).length ? h : undefined;
+  };
+  const accountOf = (r: Record<string, string>): AccountTag | undefined =>
+    r.ac ? { id: Number(r.ac), provider: r.pv ?? '' } : undefined;
 
   return Object.freeze({
     partitions,
@@ -56,29 +79,39 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
      * `appId` is the sending app, the only one (besides the admin) allowed to recall it.
      */
     accept(d: Delivery, now: number, scheduledReason?: string, appId?: number): Promise<unknown> {
+      const events = [eventOf(d, 'accepted', now)];
+      if (scheduledReason !== undefined) events.push(eventOf(d, 'scheduled', now, scheduledReason));
       return run.accept(keysOf(d.id), [
-        d.id,
+        scheduledReason === undefined ? 'accepted' : 'scheduled',
+        ttlMs,
+        appId === undefined ? '' : String(appId),
         d.templateId,
         d.receiver,
         d.channel,
         d.messageType,
         now,
-        ttlMs,
-        scheduledReason === undefined ? '0' : '1',
-        scheduledReason ?? '',
-        appId === undefined ? '' : String(appId),
+        events.length,
+        ...flat(events),
       ]);
     },
 
     /** Records a provider attempt (`sending`) unless the message was already sent or cancelled. */
-    async begin(d: Delivery, consumer: string, now: number, reclaimed = false): Promise<BeginResult> {
-      const fields = encodeEvent(eventOf(d, 'sending', now, d.attempt > 1 ? `attempt ${d.attempt}` : ''));
+    async begin(
+      d: Delivery,
+      consumer: string,
+      now: number,
+      reclaimed = false,
+      account?: AccountTag,
+    ): Promise<BeginResult> {
+      const event = eventOf(d, 'sending', now, d.attempt > 1 ? `attempt ${d.attempt}` : '', account);
       const r = (await run.attemptBegin(keysOf(d.id), [
         consumer,
         now,
         ttlMs,
         reclaimed ? '1' : '0',
-        ...fields,
+        account?.id ?? 0,
+        account?.provider ?? '',
+        ...encodeEvent(event),
       ])) as (string | number)[];
       if (r[0] === 'sent') return { kind: 'sent', providerMessageId: String(r[1] ?? '') };
       if (r[0] === 'cancelled') return { kind: 'cancelled' };
@@ -94,25 +127,36 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
     async finish(
       d: Delivery,
       state: State,
-      extra: { reason?: string; providerMessageId?: string; at?: number } = {},
+      extra: { reason?: string; providerMessageId?: string; at?: number; account?: AccountTag } = {},
     ): Promise<boolean> {
       const at = extra.at ?? Date.now();
-      const final = state === 'sent' || FINAL_STATES.has(state);
-      const fields = encodeEvent(eventOf(d, state, at, extra.reason ?? ''));
-      const r = await run.attemptFinish(keysOf(d.id), [
-        state,
-        at,
-        ttlMs,
-        extra.providerMessageId ?? '',
-        final ? '1' : '0',
-        ...fields,
+      return write(d, state, at, extra.providerMessageId ?? '', [
+        eventOf(d, state, at, extra.reason ?? '', extra.account),
       ]);
-      return Number(r) === 1;
     },
 
-    /** Emits events that carry no record change (e.g. `dead_lettered` after `failed`). */
-    async emit(events: readonly LifecycleEvent[]): Promise<void> {
-      await Promise.all(events.map((e) => redis.xadd(keysOf(e.messageId)[1], '*', ...encodeEvent(e))));
+    /**
+     * Gives up on a delivery: `failed` and `dead_lettered` with the reason, in one write. Returns
+     * false when the message had already ended.
+     */
+    fail(d: Delivery, reason: string, extra: { at?: number; account?: AccountTag } = {}): Promise<boolean> {
+      const at = extra.at ?? Date.now();
+      return write(d, 'failed', at, '', [
+        eventOf(d, 'failed', at, reason, extra.account),
+        eventOf(d, 'dead_lettered', at, reason, extra.account),
+      ]);
+    },
+
+    /**
+     * Emits events that change no record (provider receipts after `sent`: `delivered`, `read`).
+     * The record's identity fields fill the events; unknown messages emit nothing.
+     */
+    async receipt(messageId: string, state: State, at: number, reason = ''): Promise<boolean> {
+      const r = await recordOf(messageId);
+      if (!r) return false;
+      const e = eventOf(identity(messageId, r), state, at, reason, accountOf(r));
+      await redis.xadd(keysOf(messageId)[1], '*', ...encodeEvent(e));
+      return true;
     },
 
     /**
@@ -120,30 +164,67 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
      * (another's answers `unknown`); without, any message (the admin).
      */
     async cancel(messageId: string, reason: string, now = Date.now(), appId?: number): Promise<CancelResult> {
+      const r = await recordOf(messageId);
+      if (!r) return 'unknown';
+      const e = eventOf(identity(messageId, r), 'cancelled', now, reason);
       return (await run.cancel(keysOf(messageId), [
-        messageId,
         now,
         ttlMs,
-        reason,
         appId === undefined ? '' : String(appId),
+        ...encodeEvent(e),
       ])) as CancelResult;
     },
 
+    /** Records that a sent message was recalled at its provider (the app check as in `cancel`). */
+    async recalled(
+      messageId: string,
+      reason: string,
+      now = Date.now(),
+      appId?: number,
+    ): Promise<RecalledResult> {
+      const r = await recordOf(messageId);
+      if (!r) return 'unknown';
+      const e = eventOf(identity(messageId, r), 'recalled', now, reason, accountOf(r));
+      return (await run.recalled(keysOf(messageId), [
+        now,
+        ttlMs,
+        appId === undefined ? '' : String(appId),
+        ...encodeEvent(e),
+      ])) as RecalledResult;
+    },
+
     /**
-     * The state of a message that needs no more work (`sent`, `cancelled`, or any state recorded
-     * as final), or undefined while it may still be sent (or has no record).
+     * The state of a message that needs no more work (`sent`, `cancelled`, `recalled`, or any
+     * state recorded as final), or undefined while it may still be sent (or has no record).
      */
     async ended(messageId: string): Promise<string | undefined> {
       const [st, fin] = await redis.hmget(keysOf(messageId)[0], 'st', 'fin');
-      return st && (st === 'sent' || st === 'cancelled' || fin === '1') ? st : undefined;
+      return endedState({ st, fin });
     },
 
-    /** The raw record of a message (state, attempts `n`, provider id `pm`, meta), or undefined. */
-    async record(messageId: string): Promise<Record<string, string> | undefined> {
-      const h = await redis.hgetall(keysOf(messageId)[0]);
-      return Object.keys(h).length ? h : undefined;
-    },
+    /** The raw record of a message (state, attempts `n`, provider id `pm`, account `ac`/`pv`, app). */
+    record: recordOf,
   });
+
+  async function write(
+    d: Delivery,
+    state: State,
+    at: number,
+    providerMessageId: string,
+    events: readonly LifecycleEvent[],
+  ): Promise<boolean> {
+    const final = state === 'sent' || FINAL_STATES.has(state);
+    const r = await run.attemptFinish(keysOf(d.id), [
+      state,
+      at,
+      ttlMs,
+      providerMessageId,
+      final ? '1' : '0',
+      events.length,
+      ...flat(events),
+    ]);
+    return Number(r) === 1;
+  }
 }
 
 export type Ledger = ReturnType<typeof createLedger>;

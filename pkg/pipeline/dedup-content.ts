@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { loadLuaFile } from '../bus/lua.ts';
 import { normalizeReceiver } from '../domain/receivers.ts';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
+import { loadLuaFile } from '../redis/lua.ts';
 import { stableHash } from './stable-hash.ts';
 import { namedStep, type Step } from './types.ts';
 

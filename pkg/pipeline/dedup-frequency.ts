@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { loadLuaFile } from '../bus/lua.ts';
 import { normalizeReceiver } from '../domain/receivers.ts';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
+import { loadLuaFile } from '../redis/lua.ts';
 import { shieldZone } from './quiet-hours.ts';
 import { namedStep, type Step } from './types.ts';
 import { localDay } from './zoned-time.ts';

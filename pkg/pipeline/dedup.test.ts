@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { stepInput } from '../testkit/step-input.ts';
 import { testRedis } from '../testkit/testkit.ts';
 import { dedupContentStep } from './dedup-content.ts';
 import { dedupFrequencyStep } from './dedup-frequency.ts';
-import { stepInput } from './fixtures.ts';
 import type { LiveConfig } from './live-config.ts';
 import type { Step, StepResult } from './types.ts';
 

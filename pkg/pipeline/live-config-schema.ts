@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { parseRoute, type Route } from '../domain/channels.ts';
 import { AppError } from '../domain/errors.ts';
-import { parseHhmm } from './quiet-hours.ts';
-import { isValidTimeZone } from './zoned-time.ts';
+import { isValidTimeZone, parseHhmm } from './zoned-time.ts';
 
 /**
  * Live config: the operator's controls that running handlers pick up within seconds (discard

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { defaultLiveConfig, type LiveConfig, parseLiveConfig } from './live-config-schema.ts';
 import { stableStringify } from './stable-hash.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { stepInput } from './fixtures.ts';
+import { stepInput } from '../testkit/step-input.ts';
 import { quietHoursStep, quietWindowEnd } from './quiet-hours.ts';
 import { zonedTimeToUtc } from './zoned-time.ts';
 

@@ -1,20 +1,8 @@
 import { namedStep, type Step } from './types.ts';
-import { isValidTimeZone, wallClock, zonedTimeToUtc } from './zoned-time.ts';
+import { isValidTimeZone, parseHhmm, wallClock, zonedTimeToUtc } from './zoned-time.ts';
 
 /** A daily window of local wall-clock times, `HH:MM` each; `start > end` crosses midnight. */
 export type QuietWindow = Readonly<{ start: string; end: string }>;
-
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-/**
- * Minutes after midnight of `HH:MM`; undefined when malformed.
- *
- * @example parseHhmm('22:30') // 1350
- */
-export function parseHhmm(s: string): number | undefined {
-  const m = HHMM.exec(s);
-  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
-}
 
 /**
  * When `now` falls inside the daily quiet window in `timeZone`, the instant (ms) the window ends;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { stepInput } from '../testkit/step-input.ts';
 import { testRedis } from '../testkit/testkit.ts';
 import { takeAppTokens } from './app-rate.ts';
-import { stepInput } from './fixtures.ts';
 import { createRateLimiter, type RateLimit, type RateLimiter, rateLimitStep } from './rate-limit.ts';
 
 let r: Awaited<ReturnType<typeof testRedis>>;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { loadLuaFile } from '../bus/lua.ts';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
+import { loadLuaFile } from '../redis/lua.ts';
 import { namedStep, type Step } from './types.ts';
 
 const bucket = loadLuaFile(new URL('./scripts/token-bucket.lua', import.meta.url));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { stepInput } from '../testkit/step-input.ts';
 import { testRedis } from '../testkit/testkit.ts';
 import { discardStep } from './discard.ts';
-import { stepInput } from './fixtures.ts';
 import { createSteps } from './steps.ts';
 import { namedStep, runSteps, type Step } from './types.ts';
 import { whitelistStep } from './whitelist.ts';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 import { dedupContentStep } from './dedup-content.ts';
 import { dedupFrequencyStep } from './dedup-frequency.ts';
 import { discardStep } from './discard.ts';

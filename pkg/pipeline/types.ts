@@ -1,7 +1,7 @@
 import type { Delivery } from '../domain/delivery.ts';
 import type { State } from '../domain/states.ts';
 import type { Template } from '../domain/template.ts';
-import type { LiveConfig } from './live-config.ts';
+import type { LiveConfig } from './live-config-schema.ts';
 
 /**
  * What every filter step sees: the delivery, its template, the rendered content (for content

@@ -89,3 +89,15 @@ export function zonedTimeToUtc(local: WallClock, timeZone: string): number {
   }
   return hi;
 }
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/**
+ * Minutes after midnight of `HH:MM`; undefined when malformed.
+ *
+ * @example parseHhmm('22:30') // 1350
+ */
+export function parseHhmm(s: string): number | undefined {
+  const m = HHMM.exec(s);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+}

@@ -1,4 +1,4 @@
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 
 /**
  * The scheduler's view of the platform keys (all built in pkg/keys from the one prefix).

@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 import { ensureGroup } from '../bus/index.ts';
+import { catalog } from '../channels/catalog.ts';
 import { type Route, routeOf } from '../domain/channels.ts';
 import { encodeDelivery } from '../domain/delivery.ts';
-import { isValidReceiver } from '../domain/receivers.ts';
 import { missingVariables } from '../domain/render.ts';
 import { HANDLER_GROUP } from '../handler/start.ts';
 import { fanOut } from '../ingest/fanout.ts';
-import type { Keys } from '../keys/keys.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
+import type { Keys } from '../redis/keys.ts';
 import type { CrowdRow } from '../store/crowd-csv.ts';
 import type { CrowdsRepo } from '../store/crowds.ts';
 import type { TemplateView } from '../store/templates.ts';
@@ -100,7 +100,7 @@ export async function executeRun(deps: RunDeps, first: TemplateView, runAt: numb
     const slice = rows.slice(from, to);
     const good = slice.filter(
       (r) =>
-        isValidReceiver(template.channel, r.receiver) &&
+        catalog.isValidReceiver(template.channel, r.receiver) &&
         missingVariables(template.content, r.variables).length === 0,
     );
     const t = deps.now();

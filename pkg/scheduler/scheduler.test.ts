@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { encodeMember } from '../bus/index.ts';
 import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
-import { type Core, openCore } from '../runtime/core.ts';
+import { type Core, openCore } from '../process/core.ts';
 import { platformEnv } from '../testkit/platform.ts';
 import { testDb, testRedis, waitFor } from '../testkit/testkit.ts';
 import { schedulerKeys } from './keys.ts';

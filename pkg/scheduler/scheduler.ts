@@ -1,14 +1,14 @@
 import { groupLag, startMover } from '../bus/index.ts';
 import { ALL_ROUTES, type Route } from '../domain/channels.ts';
 import { HANDLER_GROUP } from '../handler/start.ts';
-import type { Core } from '../runtime/core.ts';
-import type { Closer } from '../runtime/lifecycle.ts';
-import { loadScripts } from '../runtime/lua.ts';
-import { connectRedis } from '../runtime/redis.ts';
+import type { Core } from '../process/core.ts';
+import type { Closer } from '../process/shutdown.ts';
+import { connectRedis } from '../redis/client.ts';
+import { startLeaderLease } from '../redis/leader-lease.ts';
+import { loadScripts } from '../redis/lua.ts';
 import type { TemplateView } from '../store/templates.ts';
 import { dueRuns, runBaseline } from './cron.ts';
 import { schedulerKeys } from './keys.ts';
-import { startLeaderLease } from './lease.ts';
 import { type SmsReceiptPuller, throttledReceipts } from './receipts.ts';
 import { executeRun, type RunDeps, type SchedulerCounters } from './run.ts';
 

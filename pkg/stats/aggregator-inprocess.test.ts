@@ -3,13 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../telemetry/logger.ts';
+import { interleave, syntheticMessages, writeEvents } from '../testkit/synthetic-events.ts';
 import { testRedis, waitFor } from '../testkit/testkit.ts';
 import { AGGREGATOR_CONSUMER, startAggregator } from './aggregator.ts';
 import { AGGREGATOR_GROUP } from './apply.ts';
 import { eventLag } from './lag.ts';
 import { partitionLeaseName } from './leases.ts';
 import { templateStats } from './read.ts';
-import { interleave, syntheticMessages, writeEvents } from './synthetic.ts';
 
 const N = 4;
 

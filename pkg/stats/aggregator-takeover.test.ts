@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { interleave, readEventStreams, syntheticMessages, writeEvents } from '../testkit/synthetic-events.ts';
 import { testRedis, waitFor } from '../testkit/testkit.ts';
+import { sorted, storedCounters, truthCounters } from '../testkit/truth.ts';
 import { spawnAggregator } from './aggregator-process.ts';
 import { eventLag } from './lag.ts';
 import { partitionLeaseName } from './leases.ts';
-import { interleave, readEventStreams, syntheticMessages, writeEvents } from './synthetic.ts';
-import { sorted, storedCounters, truthCounters } from './truth.ts';
 
 const N = 8;
 

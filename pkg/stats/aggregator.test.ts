@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LifecycleEvent } from '../domain/events.ts';
+import { interleave, readEventStreams, syntheticMessages, writeEvents } from '../testkit/synthetic-events.ts';
 import { testRedis, waitFor } from '../testkit/testkit.ts';
+import { sorted, storedCounters, truthCounters } from '../testkit/truth.ts';
 import { spawnAggregator } from './aggregator-process.ts';
 import { eventLag } from './lag.ts';
 import { messageTrace, type ReadDeps, templateStats } from './read.ts';
-import { interleave, readEventStreams, syntheticMessages, writeEvents } from './synthetic.ts';
-import { sorted, storedCounters, truthCounters } from './truth.ts';
 
 const N = 8;
 const DELIVERIES = 20_000;

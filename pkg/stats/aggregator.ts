@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { fieldsToRecord } from '../domain/delivery.ts';
 import { decodeEvent } from '../domain/events.ts';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { AGGREGATOR_GROUP, createApplier, type EventEntry } from './apply.ts';
 import { type EventLag, eventLag } from './lag.ts';

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { fieldsToRecord } from '../domain/delivery.ts';
 import { decodeEvent, encodeEvent, type LifecycleEvent } from '../domain/events.ts';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 import { testRedis } from '../testkit/testkit.ts';
 import { AGGREGATOR_GROUP, createApplier, type EventEntry } from './apply.ts';
 

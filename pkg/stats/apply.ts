@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { loadLuaFile } from '../bus/lua.ts';
 import type { LifecycleEvent } from '../domain/events.ts';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
+import { loadLuaFile } from '../redis/lua.ts';
 import { encodeLatest, encodeTimelineEntry } from './codec.ts';
 import { type Deltas, fold } from './fold.ts';
 import { compareStreamIds } from './ids.ts';

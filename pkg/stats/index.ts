@@ -2,7 +2,7 @@
  * Lifecycle statistics: the pure fold of events into deltas, the exactly-once apply, the
  * aggregator process loop with partition leases, and the reads behind the data API.
  *
- * @example import { startAggregator, messageTrace, eventLag } from '../stats/index.ts';
+ * @example import { startAggregator, messageTrace, eventLag } from './index.ts';
  */
 export {
   AGGREGATOR_CONSUMER,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 import { AGGREGATOR_GROUP } from './apply.ts';
 
 /** Events of one partition not yet folded: never delivered (`lag`) plus delivered, unacknowledged. */

@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
-import { loadLuaFile } from '../bus/lua.ts';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
+import { acquireLease, releaseLease, renewLease } from '../redis/lease.ts';
+import { loadLuaFile } from '../redis/lua.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
-const renewScript = loadLuaFile(new URL('./lease-renew.lua', import.meta.url));
-const releaseScript = loadLuaFile(new URL('./lease-release.lua', import.meta.url));
 const membersScript = loadLuaFile(new URL('./members.lua', import.meta.url));
 
 /**
@@ -51,7 +50,7 @@ export function createPartitionLeases(opts: PartitionLeasesOptions) {
 
   const renew = async (p: number, now: number) => {
     try {
-      const ok = (await renewScript(redis, [leaseKey(p)], [instanceId, ttlMs])) === 1;
+      const ok = await renewLease(redis, leaseKey(p), instanceId, ttlMs);
       if (ok) held.set(p, now);
       else {
         held.delete(p);
@@ -77,7 +76,7 @@ export function createPartitionLeases(opts: PartitionLeasesOptions) {
       for (let i = 0; i < partitions && held.size < share; i++) {
         const p = (start + i) % partitions;
         if (held.has(p)) continue;
-        if ((await redis.set(leaseKey(p), instanceId, 'PX', ttlMs, 'NX')) === 'OK') {
+        if (await acquireLease(redis, leaseKey(p), instanceId, ttlMs)) {
           held.set(p, now);
           log.info({ partition: p }, 'partition lease acquired');
           await opts.onAcquire(p);
@@ -104,7 +103,7 @@ export function createPartitionLeases(opts: PartitionLeasesOptions) {
       for (const p of toRelease) {
         toRelease.delete(p);
         held.delete(p);
-        await releaseScript(redis, [leaseKey(p)], [instanceId]);
+        await releaseLease(redis, leaseKey(p), instanceId);
         log.info({ partition: p }, 'partition lease released for balance');
         done.push(p);
       }
@@ -112,7 +111,7 @@ export function createPartitionLeases(opts: PartitionLeasesOptions) {
     },
     /** Releases every lease and leaves the member set (clean shutdown: others take over at once). */
     async releaseAll(): Promise<void> {
-      await Promise.all([...held.keys()].map((p) => releaseScript(redis, [leaseKey(p)], [instanceId])));
+      await Promise.all([...held.keys()].map((p) => releaseLease(redis, leaseKey(p), instanceId)));
       held.clear();
       toRelease.clear();
       await redis.zrem(keys.lease(MEMBERS_LEASE_NAME), instanceId);

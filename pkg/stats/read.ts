@@ -3,7 +3,7 @@ import type { Channel, MessageType } from '../domain/channels.ts';
 import { AppError } from '../domain/errors.ts';
 import { partitionOf } from '../domain/events.ts';
 import type { State } from '../domain/states.ts';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 import { dayRange, hoursOf, isDay } from './buckets.ts';
 import { decodeLatest, decodeTimelineEntry } from './codec.ts';
 import type { Counts } from './fold.ts';

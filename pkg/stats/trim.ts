@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 import { compareStreamIds } from './ids.ts';
 
 /**

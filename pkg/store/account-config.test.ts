@@ -1,77 +1,186 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { maskConfig, maskSecret, mergeConfig, validateAccountConfig } from './account-config.ts';
+import { z } from 'zod';
+import { catalog, createCatalog } from '../channels/catalog.ts';
+import { sandbox } from '../channels/providers/sandbox/definition.ts';
+import { smtp } from '../channels/providers/smtp/definition.ts';
+import { secret, secretPaths } from '../channels/secret.ts';
+import {
+  MASK,
+  maskConfig,
+  mergeConfig,
+  providerOf,
+  validateAccountConfig,
+  validateTemplateContent,
+} from './account-config.ts';
+
+/** A config schema with secrets at every kind of place (nested, list items, record values, a whole object). */
+const deepSchema = z.object({
+  host: z.string(),
+  apiKey: z.string(),
+  nested: z.object({ clientSecret: secret(z.string()), region: z.string() }),
+  keys: z.array(secret(z.string())),
+  perTenant: z.record(z.string(), z.object({ token: secret(z.string()), name: z.string() })),
+  credentials: secret(z.object({ id: z.string(), list: z.array(z.string()) })),
+});
 
 describe('account config rules', () => {
-  test('masks credential-like keys, deeply, revealing at most 2 characters', () => {
-    const masked = maskConfig({
-      host: 'smtp.x.com',
-      pass: 'hunter2hunter2',
-      apiKey: 'short',
-      accessToken: 12345,
-      nested: { clientSecret: 'abcdefghijkl', region: 'eu' },
-      credentials: { id: 'visible?', list: ['aaaaaaaaaaaa'] },
-      emptyPassword: '',
-    });
-    assert.deepEqual(masked, {
-      host: 'smtp.x.com',
-      pass: '***r2',
-      apiKey: '***',
-      accessToken: '***',
-      nested: { clientSecret: '***kl', region: 'eu' },
-      credentials: { id: '***', list: ['***aa'] },
-      emptyPassword: '',
-    });
-    assert.equal(maskSecret('123456789'), '***');
-    assert.equal(maskSecret('1234567890'), '***90');
+  test('the SMTP schema marks its password secret, and only that is masked, as ***', () => {
+    const paths = catalog.secretPaths(smtp);
+    assert.deepEqual(paths, [['pass']]);
+    assert.equal(MASK, '***');
+    const masked = maskConfig(
+      { host: 'smtp.x.com', port: 587, user: 'mailer', pass: 'hunter2hunter2', from: 'a@x.com' },
+      paths,
+    );
+    assert.deepEqual(masked, { host: 'smtp.x.com', port: 587, user: 'mailer', pass: '***', from: 'a@x.com' });
+    assert.doesNotMatch(JSON.stringify(masked), /hunter2/);
+    // "Not set" stays tellable from "set".
+    assert.deepEqual(maskConfig({ host: 'h', pass: '' }, paths), { host: 'h', pass: '' });
+    assert.deepEqual(maskConfig({ host: 'h' }, paths), { host: 'h' });
   });
 
-  test('merge: masked values keep the stored secret, null removes, objects merge', () => {
-    const stored = { host: 'a', pass: 'real-secret-1', opts: { token: 'tok-abcdefgh', x: 1 } };
-    const r = mergeConfig(stored, {
-      host: 'b',
-      pass: maskSecret('real-secret-1') as string,
-      opts: { token: '***', y: 2 },
-      x: null,
+  test('masks the schema marks deeply, whatever the values; unmarked keys stay visible whatever their names', () => {
+    const paths = secretPaths(deepSchema);
+    const masked = maskConfig(
+      {
+        host: 'h',
+        apiKey: 'not-marked-so-visible',
+        nested: { clientSecret: 'abcdefghijkl', region: 'eu' },
+        keys: ['k-aaaaaaaaaaaa', 'k-bbbbbbbbbbbb'],
+        perTenant: { acme: { token: 'tok-1234567890', name: 'Acme' } },
+        credentials: { id: 'visible?', list: ['aaaaaaaaaaaa'] },
+      },
+      paths,
+    );
+    assert.deepEqual(masked, {
+      host: 'h',
+      apiKey: 'not-marked-so-visible',
+      nested: { clientSecret: '***', region: 'eu' },
+      keys: ['***', '***'],
+      perTenant: { acme: { token: '***', name: 'Acme' } },
+      credentials: '***',
     });
+    // A secret of any type is masked (a number credential too).
+    assert.deepEqual(maskConfig({ nested: { clientSecret: 12345 } }, paths), {
+      nested: { clientSecret: '***' },
+    });
+  });
+
+  test('merge: *** under a secret keeps the stored secret, null removes, objects merge', () => {
+    const paths = secretPaths(deepSchema);
+    const stored = {
+      host: 'a',
+      nested: { clientSecret: 'real-secret-1', region: 'eu' },
+      perTenant: { acme: { token: 'tok-abcdefgh', name: 'Acme' } },
+      x: 1,
+    };
+    // What a form sends back after a read: the masked config with some edits.
+    const r = mergeConfig(
+      stored,
+      {
+        host: 'b',
+        nested: { clientSecret: MASK, region: 'us' },
+        perTenant: { acme: { token: MASK, name: 'Acme Inc' } },
+        x: null,
+      },
+      paths,
+    );
     assert.deepEqual(r, {
-      config: { host: 'b', pass: 'real-secret-1', opts: { token: 'tok-abcdefgh', x: 1, y: 2 } },
+      config: {
+        host: 'b',
+        nested: { clientSecret: 'real-secret-1', region: 'us' },
+        perTenant: { acme: { token: 'tok-abcdefgh', name: 'Acme Inc' } },
+      },
       unknownMasked: [],
     });
-    assert.deepEqual(mergeConfig(stored, { pass: 'new-secret' }).config.pass, 'new-secret');
-    assert.deepEqual(mergeConfig(stored, { host: null }).config, {
-      pass: 'real-secret-1',
-      opts: stored.opts,
+    assert.deepEqual(mergeConfig(stored, { nested: { clientSecret: 'new-secret' } }, paths).config.nested, {
+      clientSecret: 'new-secret',
+      region: 'eu',
     });
+    assert.deepEqual(mergeConfig(stored, { host: null }, paths).config, {
+      nested: stored.nested,
+      perTenant: stored.perTenant,
+      x: 1,
+    });
+
+    const smtpPaths = catalog.secretPaths(smtp);
+    const smtpStored = { host: 'a', user: 'u', pass: 'real-pass' };
+    assert.deepEqual(mergeConfig(smtpStored, { host: 'b', pass: MASK }, smtpPaths).config, {
+      host: 'b',
+      user: 'u',
+      pass: 'real-pass',
+    });
+    assert.equal(mergeConfig(smtpStored, { pass: 'new-pass' }, smtpPaths).config.pass, 'new-pass');
+    // `***` in a field that is not secret is a value like any other.
+    assert.equal(mergeConfig(smtpStored, { user: MASK }, smtpPaths).config.user, MASK);
   });
 
-  test('merge: a masked value with nothing stored is reported', () => {
-    const r = mergeConfig({ host: 'a' }, { pass: '***ab' });
+  test('merge: a masked value with nothing stored behind it is reported, not stored', () => {
+    const r = mergeConfig({ host: 'a' }, { pass: MASK }, catalog.secretPaths(smtp));
     assert.deepEqual(r.unknownMasked, ['config.pass']);
     assert.equal('pass' in r.config, false);
+    const deep = mergeConfig(
+      { nested: { region: 'eu' } },
+      { nested: { clientSecret: MASK } },
+      secretPaths(deepSchema),
+    );
+    assert.deepEqual(deep.unknownMasked, ['config.nested.clientSecret']);
+    assert.deepEqual(deep.config, { nested: { region: 'eu' } });
   });
 
-  test('validates providers and configs per channel', () => {
-    assert.deepEqual(validateAccountConfig('sandbox', 'sandbox', {}), { ok: true, config: {} });
-    const bad = validateAccountConfig('sandbox', 'smtp', {});
-    assert.equal(bad.ok, false);
-    assert.equal(!bad.ok && bad.issues[0]!.path, 'provider');
+  test('providers: only listed ones are accepted; the issue names what the channel takes', () => {
+    const ok = providerOf('email', 'smtp');
+    assert.ok(ok.ok);
+    assert.equal(ok.definition, smtp);
 
-    const smtp = validateAccountConfig('email', 'smtp', { host: 'h', port: '2525', from: 'a@x.com' });
-    assert.deepEqual(smtp, { ok: true, config: { host: 'h', port: 2525, from: 'a@x.com' } });
+    const wrong = validateAccountConfig('sandbox', 'smtp', {});
+    assert.ok(!wrong.ok);
+    assert.deepEqual(wrong.issues, [{ path: 'provider', message: 'channel sandbox takes provider sandbox' }]);
+    const unknown = validateAccountConfig('email', 'sendgrid', {});
+    assert.ok(!unknown.ok);
+    assert.equal(unknown.issues[0]!.path, 'provider');
+    assert.match(unknown.issues[0]!.message, /smtp/);
+    assert.equal(validateAccountConfig('email', '__proto__', {}).ok, false);
+
+    // A channel with no provider in the list (sms today) refuses every account.
+    const sms = validateAccountConfig('sms', 'tencent', { secretId: 'x', secretKey: 'y' });
+    assert.ok(!sms.ok);
+    assert.equal(sms.issues[0]!.path, 'provider');
+    assert.match(sms.issues[0]!.message, /channel sms has no provider yet/);
+    // The same rule over any list: an empty one has no provider for any channel.
+    const none = providerOf('email', 'smtp', createCatalog([]));
+    assert.ok(!none.ok);
+    assert.match(none.issues[0]!.message, /channel email has no provider yet/);
+    const onlySandbox = createCatalog([sandbox]);
+    assert.equal(
+      validateAccountConfig('email', 'smtp', { host: 'h', port: 25, from: 'a@x.com' }, onlySandbox).ok,
+      false,
+    );
+    assert.equal(validateAccountConfig('sandbox', 'sandbox', {}, onlySandbox).ok, true);
+  });
+
+  test('configs are parsed by the provider schema, issues name fields and never values', () => {
+    const sb = validateAccountConfig('sandbox', 'sandbox', {});
+    assert.ok(sb.ok);
+    assert.deepEqual(sb.config, {}, 'what was given is stored: defaults are applied when read');
+
+    const good = validateAccountConfig('email', 'smtp', { host: 'h', port: '2525', from: 'a@x.com' });
+    assert.ok(good.ok);
+    assert.equal(smtp.config.parse(good.config).port, 2525, 'form strings coerced when read');
+    assert.equal(good.config.host, 'h');
+
     const noHost = validateAccountConfig('email', 'smtp', {
       port: 25,
       from: 'a@x.com',
       pass: 'zzzsecretzzz',
     });
-    assert.equal(noHost.ok, false);
-    if (!noHost.ok) {
-      assert.deepEqual(
-        noHost.issues.map((i) => i.path),
-        ['config.host'],
-      );
-      assert.ok(!JSON.stringify(noHost.issues).includes('zzzsecretzzz'));
-    }
+    assert.ok(!noHost.ok);
+    assert.deepEqual(
+      noHost.issues.map((i) => i.path),
+      ['config.host'],
+    );
+    assert.ok(!JSON.stringify(noHost.issues).includes('zzzsecretzzz'));
     const userNoPass = validateAccountConfig('email', 'smtp', {
       host: 'h',
       port: 25,
@@ -79,13 +188,32 @@ describe('account config rules', () => {
       user: 'u',
     });
     assert.equal(!userNoPass.ok && userNoPass.issues[0]!.path, 'config.pass');
-    const unknownKey = validateAccountConfig('email', 'smtp', { host: 'h', port: 25, from: 'f@x', hots: 1 });
-    assert.equal(unknownKey.ok, false);
+    assert.equal(
+      validateAccountConfig('email', 'smtp', { host: 'h', port: 25, from: 'f@x', hots: 1 }).ok,
+      false,
+    );
+    assert.equal(validateAccountConfig('sandbox', 'sandbox', []).ok, false);
+    assert.equal(validateAccountConfig('sandbox', 'sandbox', { failRate: 7 }).ok, false);
 
-    assert.equal(validateAccountConfig('sms', 'tencent', { secretId: 'x' }).ok, true);
-    assert.equal(validateAccountConfig('sms', 'Bad Name', {}).ok, false);
-    assert.equal(validateAccountConfig('sms', 'tencent', []).ok, false);
-    const big = validateAccountConfig('sms', 'tencent', { cert: 'x'.repeat(40_000) });
-    assert.equal(!big.ok && big.issues[0]!.path, 'config');
+    const big = validateAccountConfig('sandbox', 'sandbox', {
+      rejectReceivers: Array.from({ length: 4000 }, (_, i) => `user-${i}@example.com`),
+    });
+    assert.ok(!big.ok);
+    assert.equal(big.issues[0]!.path, 'config');
+  });
+
+  test('template content is checked by the provider content schema, issues under content.', () => {
+    const ok = validateTemplateContent(smtp, { subject: 'Hi {$name}', text: 'Hello {$name}' });
+    assert.deepEqual(ok, { ok: true, content: { subject: 'Hi {$name}', text: 'Hello {$name}' } });
+    const noBody = validateTemplateContent(smtp, { subject: 'Hi' });
+    assert.ok(!noBody.ok);
+    assert.deepEqual(
+      noBody.issues.map((i) => i.path),
+      ['content.html'],
+    );
+    const noSubject = validateTemplateContent(smtp, { text: 'x' });
+    assert.equal(!noSubject.ok && noSubject.issues[0]!.path, 'content.subject');
+    assert.equal(validateTemplateContent(sandbox, { text: 'Hello {$name}' }).ok, true);
+    assert.equal(validateTemplateContent(sandbox, {}).ok, false);
   });
 });

@@ -1,5 +1,8 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { z } from 'zod';
+import { catalog } from '../channels/catalog.ts';
+import type { SecretPath } from '../channels/secret.ts';
 import { CHANNELS, type Channel } from '../domain/channels.ts';
 import { AppError, errors } from '../domain/errors.ts';
 import { type ConfigObject, maskConfig, mergeConfig, validateAccountConfig } from './account-config.ts';
@@ -26,10 +29,15 @@ export type Account = {
   name: string;
   channel: Channel;
   provider: string;
-  /** Provider config with credential-like keys masked (`***` + at most 2 characters). */
+  /** Provider config with the fields its schema marks secret shown as `***`. */
   config: ConfigObject;
   /** Set when the stored config cannot be decrypted (SECRET_KEY changed); `config` is then `{}`. */
   configUnreadable?: true;
+  /**
+   * Token of this account's receipt route `POST /v1/callbacks/<channel>/<provider>/<id>/<token>`
+   * (give it to the provider's console; rotate it when it leaks).
+   */
+  callbackToken: string;
   /** Token-bucket rate per second and burst; null = unlimited / default. */
   rateLimit: number | null;
   rateBurst: number | null;
@@ -76,6 +84,15 @@ export type AccountListQuery = PageQuery & { channel?: Channel; name?: string; i
 
 type Row = Selectable<AccountsTable>;
 
+const newCallbackToken = (): string => randomBytes(16).toString('hex');
+
+/** Everything is a secret of a provider that is no longer listed: reads then reveal nothing. */
+const ALL: readonly SecretPath[] = [[]];
+const secretsOf = (channel: string, provider: string): readonly SecretPath[] => {
+  const d = catalog.find(channel, provider);
+  return d ? catalog.secretPaths(d) : ALL;
+};
+
 /**
  * Repository of channel accounts. Configs are sealed with AES-256-GCM under `secretKey`; public
  * reads mask credentials, `getWithSecrets` is the one way to the real values. Mutations of an
@@ -101,6 +118,7 @@ export function createAccountsRepo(db: Db, deps: RepoDeps & { secretKey: Uint8Ar
     name: r.name,
     channel: r.channel as Channel,
     provider: r.provider,
+    callbackToken: r.callback_token ?? '',
     rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
     rateBurst: r.rate_burst === null ? null : Number(r.rate_burst),
     createdAt: Number(r.created_at),
@@ -110,7 +128,7 @@ export function createAccountsRepo(db: Db, deps: RepoDeps & { secretKey: Uint8Ar
   const toPublic = (r: Row): Account => {
     const config = open(r);
     return config
-      ? { ...base(r), config: maskConfig(config) }
+      ? { ...base(r), config: maskConfig(config, secretsOf(r.channel, r.provider)) }
       : { ...base(r), config: {}, configUnreadable: true };
   };
 
@@ -146,6 +164,7 @@ export function createAccountsRepo(db: Db, deps: RepoDeps & { secretKey: Uint8Ar
           channel: v.channel,
           provider: v.provider,
           config_sealed: sealJson(config, key),
+          callback_token: newCallbackToken(),
           rate_limit: v.rateLimit ?? null,
           rate_burst: v.rateBurst ?? null,
           created_at: t,
@@ -201,7 +220,7 @@ export function createAccountsRepo(db: Db, deps: RepoDeps & { secretKey: Uint8Ar
         const stored = provider === old.provider ? (open(old) ?? (v.config ? {} : undefined)) : {};
         if (!stored) openJson(old.config_sealed, key); // throws the clear SEALED_UNREADABLE error
         const merged = v.config
-          ? mergeConfig(stored ?? {}, v.config)
+          ? mergeConfig(stored ?? {}, v.config, secretsOf(channel, provider))
           : { config: stored ?? {}, unknownMasked: [] };
         if (merged.unknownMasked.length) {
           throw invalid(
@@ -266,6 +285,28 @@ export function createAccountsRepo(db: Db, deps: RepoDeps & { secretKey: Uint8Ar
           .where('deleted_at', 'is', null)
           .execute();
       });
+    },
+
+    /** A new receipt-route token for the account (the old one stops working at once). */
+    async rotateCallbackToken(id: number): Promise<Account> {
+      const old = await mustGet(id);
+      await db
+        .updateTable('channel_accounts')
+        .set({ callback_token: newCallbackToken(), updated_at: bumpTime(now(), Number(old.updated_at)) })
+        .where('id', '=', id)
+        .execute();
+      return toPublic(await mustGet(id));
+    },
+
+    /** Whether `token` is the live account's receipt-route token (constant time). */
+    async checkCallbackToken(id: number, token: string): Promise<boolean> {
+      const r = await row(id);
+      const want = r?.callback_token ?? '';
+      return (
+        want.length > 0 &&
+        want.length === token.length &&
+        timingSafeEqual(Buffer.from(want), Buffer.from(token))
+      );
     },
 
     /** Undoes a soft delete (a no-op on a live account). */

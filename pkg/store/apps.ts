@@ -1,21 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { z } from 'zod';
-import { hashApiKey } from '../api/auth.ts';
+import { hashApiKey } from '../domain/api-key.ts';
+import {
+  type CallbackTarget,
+  callbackStatesSchema,
+  callbackUrlSchema,
+  DEFAULT_CALLBACK_STATES,
+  decodeStates,
+  encodeStates,
+  secretHint,
+} from '../callbacks/settings.ts';
+import { checkUrl } from '../channels/kit/ssrf.ts';
+import { newWebhookSecret } from '../channels/kit/standard-webhooks.ts';
 import { errors } from '../domain/errors.ts';
+import type { State } from '../domain/states.ts';
 import type { Db } from './db.ts';
 import {
   affected,
   bumpTime,
   contains,
   insertedId,
+  invalid,
   listPage,
+  optimistic,
   type Paged,
   type PageQuery,
   parseInput,
   type RepoDeps,
 } from './repo-kit.ts';
 import type { AppsTable, Database } from './schema.ts';
+import { openJson, sealJson } from './sealing.ts';
 
 /** An app (a calling business system) as reads return it; the key itself is never stored. */
 export type App = {
@@ -25,21 +40,42 @@ export type App = {
   apiKeyHint: string;
   /** Sends per second allowed at ingest; null = unlimited. */
   rateLimit: number | null;
+  /** Where status callbacks are posted; null = callbacks off. */
+  callbackUrl: string | null;
+  /** Lifecycle states posted to `callbackUrl`; null when callbacks are off. */
+  callbackStates: State[] | null;
+  /** First characters of the callback signing secret (the secret itself is shown once). */
+  callbackSecretHint: string | null;
   createdAt: number;
   updatedAt: number;
   deletedAt: number | null;
 };
 
-/** Body of an app creation. @example appCreateSchema.parse({ name: 'shop' }) */
+/**
+ * Body of an app creation. `callbackUrl` turns status callbacks on (`null` = off);
+ * `callbackStates` defaults to {@link DEFAULT_CALLBACK_STATES} when a URL is set.
+ *
+ * @example appCreateSchema.parse({ name: 'shop', callbackUrl: 'https://shop.example.com/status' })
+ */
 export const appCreateSchema = z.object({
   name: z.string().trim().min(1).max(128),
   rateLimit: z.number().int().min(1).max(10_000_000).nullable().optional(),
+  callbackUrl: callbackUrlSchema.nullable().optional(),
+  callbackStates: callbackStatesSchema.optional(),
 });
 /** Body of an app update (every field optional). */
 export const appUpdateSchema = appCreateSchema.partial();
 
 export type AppCreate = z.input<typeof appCreateSchema>;
 export type AppUpdate = z.input<typeof appUpdateSchema>;
+
+/** What the apps repository may take besides the database. @example createAppsRepo(db, { secretKey }) */
+export type AppsRepoDeps = RepoDeps & {
+  /** Seals callback secrets (the same 32-byte key as account configs). */
+  secretKey?: Uint8Array;
+  /** Accept callback URLs whose host is a literal private/loopback address (tests, on-prem). */
+  allowPrivateCallbacks?: boolean;
+};
 
 /**
  * A new API key: `pk_` + 32 base64url characters (192 random bits).
@@ -53,22 +89,81 @@ const toApp = (r: Selectable<AppsTable>): App => ({
   name: r.name,
   apiKeyHint: r.api_key_hint,
   rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
+  callbackUrl: r.callback_url,
+  callbackStates: r.callback_url === null ? null : decodeStates(r.callback_states),
+  callbackSecretHint: r.callback_url === null ? null : r.callback_secret_hint,
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
   deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),
 });
 
+type CallbackColumns = Partial<
+  Pick<AppsTable, 'callback_url' | 'callback_states' | 'callback_secret_sealed' | 'callback_secret_hint'>
+>;
+type CallbackInput = { callbackUrl?: string | null | undefined; callbackStates?: State[] | undefined };
+
+const CALLBACKS_OFF: CallbackColumns = {
+  callback_url: null,
+  callback_states: null,
+  callback_secret_sealed: null,
+  callback_secret_hint: null,
+};
+
 /**
  * Repository of apps. Only `sha256(key)` and an 8-character hint are stored; the key is returned
  * once by `create` / `rotateKey`. Mutations of an unknown or deleted id throw `APP_NOT_FOUND`.
  *
+ * Status callbacks: the first time an app gets a callback URL a `whsec_…` signing secret is
+ * generated, sealed under `secretKey` and returned once (`callbackSecret`); reads show only its
+ * hint. `callbackUrl: null` turns callbacks off and forgets URL, states and secret.
+ *
  * @example
- * const apps = createAppsRepo(db);
+ * const apps = createAppsRepo(db, { secretKey });
  * const { app, apiKey } = await apps.create({ name: 'shop' });
  * await apps.findByKeyHash(hashApiKey(apiKey)); // { id: app.id, name: 'shop', rateLimit: null }
  */
-export function createAppsRepo(db: Db, deps: RepoDeps = {}) {
+export function createAppsRepo(db: Db, deps: AppsRepoDeps = {}) {
   const now = deps.now ?? Date.now;
+
+  const seal = (secret: string): string => {
+    // A programming error of the wiring, not of the caller: 500, and before anything is written.
+    if (!deps.secretKey)
+      throw new Error('apps repository built without secretKey: cannot seal callback secrets');
+    return sealJson(secret, deps.secretKey);
+  };
+
+  /**
+   * The callback columns after a create (`old` undefined) or patch, and the secret when one was
+   * generated. Throws the 422 before anything is written.
+   */
+  const callbackChange = (
+    old: Selectable<AppsTable> | undefined,
+    v: CallbackInput,
+  ): { columns: CallbackColumns; secret?: string } => {
+    const url = v.callbackUrl !== undefined ? v.callbackUrl : (old?.callback_url ?? null);
+    if (url === null) {
+      if (v.callbackStates !== undefined) {
+        throw invalid([{ path: 'callbackStates', message: 'needs a callbackUrl (callbacks are off)' }]);
+      }
+      return { columns: v.callbackUrl === null ? CALLBACKS_OFF : {} };
+    }
+    if (v.callbackUrl != null && !deps.allowPrivateCallbacks) {
+      try {
+        checkUrl(v.callbackUrl);
+      } catch (err) {
+        throw invalid([{ path: 'callbackUrl', message: (err as Error).message }]);
+      }
+    }
+    const states =
+      v.callbackStates ?? (old?.callback_url ? decodeStates(old.callback_states) : DEFAULT_CALLBACK_STATES);
+    const columns: CallbackColumns = { callback_url: url, callback_states: encodeStates(states) };
+    if (old?.callback_secret_sealed) return { columns };
+    const secret = newWebhookSecret();
+    return {
+      columns: { ...columns, callback_secret_sealed: seal(secret), callback_secret_hint: secretHint(secret) },
+      secret,
+    };
+  };
 
   const row = (id: number, includeDeleted = false) =>
     db
@@ -85,9 +180,15 @@ export function createAppsRepo(db: Db, deps: RepoDeps = {}) {
   };
 
   return {
-    /** Creates an app and its first key. @example await apps.create({ name: 'shop' }) */
-    async create(input: AppCreate): Promise<{ app: App; apiKey: string }> {
+    /**
+     * Creates an app and its first key; with a callback URL also its callback secret (both
+     * returned this once).
+     *
+     * @example await apps.create({ name: 'shop' })
+     */
+    async create(input: AppCreate): Promise<{ app: App; apiKey: string; callbackSecret?: string }> {
       const v = parseInput(appCreateSchema, input);
+      const cb = callbackChange(undefined, v);
       const apiKey = newApiKey();
       const t = now();
       const r = await db
@@ -97,12 +198,14 @@ export function createAppsRepo(db: Db, deps: RepoDeps = {}) {
           api_key_hash: hashApiKey(apiKey),
           api_key_hint: apiKey.slice(0, 8),
           rate_limit: v.rateLimit ?? null,
+          ...cb.columns,
           created_at: t,
           updated_at: t,
           deleted_at: null,
         })
         .executeTakeFirstOrThrow();
-      return { app: toApp(await mustGet(insertedId(r))), apiKey };
+      const app = toApp(await mustGet(insertedId(r)));
+      return { app, apiKey, ...(cb.secret ? { callbackSecret: cb.secret } : {}) };
     },
 
     /** A page of apps, newest first; `name` matches a substring. */
@@ -122,21 +225,83 @@ export function createAppsRepo(db: Db, deps: RepoDeps = {}) {
       return r && toApp(r);
     },
 
-    /** Changes name and/or rate limit. */
-    async update(id: number, patch: AppUpdate): Promise<App> {
+    /**
+     * Changes name, rate limit and/or callback settings. `callbackSecret` is set when this patch
+     * gave the app its first callback URL (shown this once).
+     */
+    async update(id: number, patch: AppUpdate): Promise<{ app: App; callbackSecret?: string }> {
       const v = parseInput(appUpdateSchema, patch);
-      const old = await mustGet(id);
-      await db
-        .updateTable('apps')
-        .set({
-          ...(v.name !== undefined ? { name: v.name } : {}),
-          ...(v.rateLimit !== undefined ? { rate_limit: v.rateLimit } : {}),
-          updated_at: bumpTime(now(), Number(old.updated_at)),
-        })
+      // Optimistic, so two patches racing to set the first URL cannot both answer a secret.
+      return optimistic('app', async () => {
+        const old = await mustGet(id);
+        const cb = callbackChange(old, v);
+        const r = await db
+          .updateTable('apps')
+          .set({
+            ...(v.name !== undefined ? { name: v.name } : {}),
+            ...(v.rateLimit !== undefined ? { rate_limit: v.rateLimit } : {}),
+            ...cb.columns,
+            updated_at: bumpTime(now(), Number(old.updated_at)),
+          })
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .where('updated_at', '=', old.updated_at)
+          .executeTakeFirst();
+        if (affected(r) === 0) return undefined;
+        const app = toApp(await mustGet(id));
+        return cb.secret ? { app, callbackSecret: cb.secret } : { app };
+      });
+    },
+
+    /**
+     * Replaces the callback signing secret; the old one stops verifying at once. Returns the new
+     * secret (shown once). `CALLBACKS_OFF` (409) when the app has no callback URL.
+     *
+     * @example const secret = await apps.rotateCallbackSecret(1); // 'whsec_…'
+     */
+    async rotateCallbackSecret(id: number): Promise<string> {
+      return optimistic('app', async () => {
+        const old = await mustGet(id);
+        if (old.callback_url === null) {
+          throw errors.conflict('CALLBACKS_OFF', `app ${id} has no callbackUrl; set one first`);
+        }
+        const secret = newWebhookSecret();
+        const r = await db
+          .updateTable('apps')
+          .set({
+            callback_secret_sealed: seal(secret),
+            callback_secret_hint: secretHint(secret),
+            updated_at: bumpTime(now(), Number(old.updated_at)),
+          })
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .where('updated_at', '=', old.updated_at)
+          .executeTakeFirst();
+        return affected(r) === 0 ? undefined : secret;
+      });
+    },
+
+    /**
+     * What the callback poster needs of a live app with callbacks on (secret opened), else
+     * undefined. Throws `SEALED_UNREADABLE` when `secretKey` is not the sealing key.
+     *
+     * @example startCallbacks({ …, loadApp: (id) => apps.callbackTarget(id) })
+     */
+    async callbackTarget(id: number): Promise<CallbackTarget | undefined> {
+      const r = await db
+        .selectFrom('apps')
+        .select(['callback_url', 'callback_states', 'callback_secret_sealed'])
         .where('id', '=', id)
         .where('deleted_at', 'is', null)
-        .execute();
-      return toApp(await mustGet(id));
+        .executeTakeFirst();
+      if (!r?.callback_url || !r.callback_secret_sealed) return undefined;
+      if (!deps.secretKey)
+        throw new Error('apps repository built without secretKey: cannot open callback secrets');
+      return {
+        callbackUrl: r.callback_url,
+        callbackStates: decodeStates(r.callback_states),
+        callbackSecret: openJson<string>(r.callback_secret_sealed, deps.secretKey),
+      };
     },
 
     /** Hides the app; its key stops working at once. Restorable. */

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
+import { catalog } from '../channels/catalog.ts';
 import type { Channel } from '../domain/channels.ts';
-import { isValidReceiver, normalizeReceiver } from '../domain/receivers.ts';
+import { normalizeReceiver } from '../domain/receivers.ts';
 
 /** One receiver of a crowd file and the variables rendered into its message. */
 export type CrowdRow = { receiver: string; variables: Record<string, string> };
@@ -73,7 +74,7 @@ export function parseCrowdCsv(
       errors.push({ line, message: 'receiver is empty' });
       continue;
     }
-    if (opts.channel && !isValidReceiver(opts.channel, raw)) {
+    if (opts.channel && !catalog.isValidReceiver(opts.channel, raw)) {
       errors.push({ line, message: `"${shown}" is not a valid ${opts.channel} receiver` });
       continue;
     }

@@ -1,7 +1,6 @@
 import { type Expression, type ExpressionBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import type { z } from 'zod';
-import { validationError } from '../api/errors.ts';
-import { AppError } from '../domain/errors.ts';
+import { AppError, validationError } from '../domain/errors.ts';
 import type { Db } from './db.ts';
 import type { Database } from './schema.ts';
 

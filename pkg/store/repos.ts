@@ -3,7 +3,6 @@ import { type AppsRepo, createAppsRepo } from './apps.ts';
 import { type ConfigStore, createConfigStore } from './configStore.ts';
 import { type CrowdsRepo, createCrowdsRepo } from './crowds.ts';
 import type { Db } from './db.ts';
-import { createSmsRecordsRepo, type SmsRecordsRepo } from './smsRecords.ts';
 import { createTemplatesRepo, type TemplatesRepo } from './templates.ts';
 
 /** Every repository over one database. */
@@ -12,27 +11,33 @@ export type Repos = Readonly<{
   accounts: AccountsRepo;
   templates: TemplatesRepo;
   crowds: CrowdsRepo;
-  smsRecords: SmsRecordsRepo;
   configStore: ConfigStore;
 }>;
 
 /**
- * Builds all repositories. `secretKey` (32 bytes, from config) seals channel credentials;
- * `now` overrides the clock in tests.
+ * Builds all repositories. `secretKey` (32 bytes, from config) seals channel credentials and
+ * callback secrets; `allowPrivateCallbacks` (config `callbacks.allowPrivateNetworks`) lets apps
+ * register callback URLs at private addresses; `now` overrides the clock in tests.
  *
  * @example
  * const { db } = openDb(config.databaseUrl);
  * const repos = createRepos(db, { secretKey: config.secretKey! });
  * await repos.templates.getActive(1);
  */
-export function createRepos(db: Db, opts: { secretKey: Uint8Array; now?: () => number }): Repos {
+export function createRepos(
+  db: Db,
+  opts: { secretKey: Uint8Array; now?: () => number; allowPrivateCallbacks?: boolean },
+): Repos {
   const deps = opts.now ? { now: opts.now } : {};
   return Object.freeze({
-    apps: createAppsRepo(db, deps),
+    apps: createAppsRepo(db, {
+      ...deps,
+      secretKey: opts.secretKey,
+      ...(opts.allowPrivateCallbacks ? { allowPrivateCallbacks: true } : {}),
+    }),
     accounts: createAccountsRepo(db, { ...deps, secretKey: opts.secretKey }),
     templates: createTemplatesRepo(db, deps),
     crowds: createCrowdsRepo(db, deps),
-    smsRecords: createSmsRecordsRepo(db),
     configStore: createConfigStore(db, deps),
   });
 }

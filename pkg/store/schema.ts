@@ -20,6 +20,14 @@ export interface AppsTable {
   created_at: Millis;
   updated_at: Millis;
   deleted_at: Millis | null;
+  /** Where status callbacks are posted; null = callbacks off. */
+  callback_url: string | null;
+  /** Comma list of the lifecycle states posted to `callback_url`. */
+  callback_states: string | null;
+  /** AES-256-GCM sealed JSON string of the app's `whsec_…` signing secret (shown once). */
+  callback_secret_sealed: string | null;
+  /** First characters of the signing secret, to tell secrets apart. */
+  callback_secret_hint: string | null;
 }
 
 export interface AccountsTable {
@@ -35,6 +43,8 @@ export interface AccountsTable {
   created_at: Millis;
   updated_at: Millis;
   deleted_at: Millis | null;
+  /** Secret path segment of the account's provider receipt route; null = none issued yet. */
+  callback_token: string | null;
 }
 
 export interface TemplatesTable {

@@ -114,8 +114,12 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       const u2 = await templates.setStatus(tpl.id, 'paused');
       assert.equal(u2.status, 'paused');
       assert.ok(u2.updatedAt > u1.updatedAt);
-      // switching channel needs content and account of the new channel
-      await assert.rejects(templates.update(tpl.id, { channel: 'email' }), isInvalid('content.subject'));
+      // switching channel needs an account of the new channel and content of its provider
+      await assert.rejects(templates.update(tpl.id, { channel: 'email' }), isInvalid('accountId'));
+      await assert.rejects(
+        templates.update(tpl.id, { channel: 'email', accountId: emailId }),
+        isInvalid('content.subject'),
+      );
       await assert.rejects(
         templates.update(tpl.id, { channel: 'email', content: { subject: 's', text: 't' } }),
         isInvalid('accountId'),

@@ -2,6 +2,7 @@ import type { ExpressionBuilder, Selectable, Transaction } from 'kysely';
 import type { Channel, MessageType } from '../domain/channels.ts';
 import { AppError, errors } from '../domain/errors.ts';
 import type { ShieldPolicy, Template } from '../domain/template.ts';
+import { providerOf, validateTemplateContent } from './account-config.ts';
 import type { Db } from './db.ts';
 import {
   affected,
@@ -74,11 +75,19 @@ const toColumns = (t: TemplateFields) => ({
   description: t.description,
 });
 
-/** 422 unless `accountId` names a live account of the template's channel (read in `trx`). */
-async function checkAccount(trx: Transaction<Database>, accountId: number, channel: Channel): Promise<void> {
+/**
+ * 422 unless `accountId` names a live account of the template's channel whose provider exists,
+ * and `content` fits that provider's content schema (read in `trx`). Returns the normalised content.
+ */
+async function checkAccount(
+  trx: Transaction<Database>,
+  accountId: number,
+  channel: Channel,
+  content: unknown,
+): Promise<unknown> {
   const a = await trx
     .selectFrom('channel_accounts')
-    .select(['channel'])
+    .select(['channel', 'provider'])
     .where('id', '=', accountId)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
@@ -88,6 +97,13 @@ async function checkAccount(trx: Transaction<Database>, accountId: number, chann
       { path: 'accountId', message: `account ${accountId} is a ${a.channel} account, not ${channel}` },
     ]);
   }
+  const p = providerOf(channel, a.provider);
+  if (!p.ok) {
+    throw invalid([{ path: 'accountId', message: `account ${accountId}: ${p.issues[0]?.message}` }]);
+  }
+  const v = validateTemplateContent(p.definition, content);
+  if (!v.ok) throw invalid(v.issues);
+  return v.content;
 }
 
 /**
@@ -136,12 +152,10 @@ export function createTemplatesRepo(db: Db, deps: RepoDeps = {}) {
           cron: p.cron !== undefined ? p.cron : cur.cron,
           description: p.description !== undefined ? p.description : cur.description,
         });
-        if (merged.accountId !== cur.accountId || merged.channel !== cur.channel) {
-          await checkAccount(trx, merged.accountId, merged.channel);
-        }
+        const content = await checkAccount(trx, merged.accountId, merged.channel, merged.content);
         const r = await trx
           .updateTable('templates')
-          .set({ ...toColumns(merged), updated_at: bumpTime(now(), cur.updatedAt) })
+          .set({ ...toColumns({ ...merged, content }), updated_at: bumpTime(now(), cur.updatedAt) })
           .where('id', '=', id)
           .where('updated_at', '=', cur.updatedAt)
           .executeTakeFirst();
@@ -156,11 +170,11 @@ export function createTemplatesRepo(db: Db, deps: RepoDeps = {}) {
     async create(input: TemplateCreate): Promise<TemplateView> {
       const v = parseInput(templateCreateSchema, input);
       return db.transaction().execute(async (trx) => {
-        await checkAccount(trx, v.accountId, v.channel);
+        const content = await checkAccount(trx, v.accountId, v.channel, v.content);
         const t = now();
         const r = await trx
           .insertInto('templates')
-          .values({ ...toColumns(v), created_at: t, updated_at: t, deleted_at: null })
+          .values({ ...toColumns({ ...v, content }), created_at: t, updated_at: t, deleted_at: null })
           .executeTakeFirstOrThrow();
         return toView((await row(trx, insertedId(r)))!);
       });

@@ -51,6 +51,12 @@ export function createMetrics(opts: { process: string; defaults?: boolean }) {
       labelNames: ['stream'],
       registers: r,
     }),
+    breakerState: new Gauge({
+      name: 'push_provider_breaker_state',
+      help: 'Circuit breaker of a provider account (and target): 0 closed, 1 half-open, 2 open',
+      labelNames: ['breaker'],
+      registers: r,
+    }),
     inFlight: new Gauge({
       name: 'push_handler_in_flight',
       help: 'Deliveries being worked on by this handler',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { testEnvironment } from '../config/test-env.ts';
-import { createKeys, type Keys } from '../keys/keys.ts';
+import { createKeys, type Keys } from '../redis/keys.ts';
 import { type Db, type Dialect, openDb } from '../store/db.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 

@@ -1,17 +1,17 @@
 // All-in-one process for the embedded quickstart (`npm start`): a local Redis if none answers,
-// SQLite, demo seed, then ingest + handler + aggregator + scheduler in one Node process.
+// SQLite, demo seed, then ingest + handler + aggregator + scheduler in one Node process, each
+// built by the same part its own process uses (services/<proc>/wire.ts, pkg/scheduler).
 
 import { consoleRoutes } from '../../pkg/api/console/routes.ts';
-import { startHandlerProcess } from '../../pkg/runtime/handler.ts';
-import { startIngest } from '../../pkg/runtime/ingest.ts';
-import { ensureLocalRedis } from '../../pkg/runtime/local-redis.ts';
-import { connectRedis } from '../../pkg/runtime/redis.ts';
-import { standardRouters } from '../../pkg/runtime/routers.ts';
-import { runProcess } from '../../pkg/runtime/run.ts';
-import { seedDemo } from '../../pkg/runtime/seed.ts';
+import { runProcess } from '../../pkg/process/run.ts';
+import { ensureLocalRedis } from '../../pkg/redis/local-server.ts';
 import { startScheduler } from '../../pkg/scheduler/index.ts';
-import { startAggregator } from '../../pkg/stats/aggregator.ts';
 import { createLogger } from '../../pkg/telemetry/logger.ts';
+import { startAggregatorProcess } from '../aggregator/wire.ts';
+import { startHandlerProcess } from '../handler/wire.ts';
+import { standardRouters } from '../ingest/routers.ts';
+import { startIngest } from '../ingest/wire.ts';
+import { seedDemo } from './seed.ts';
 
 await runProcess(
   'all',
@@ -20,16 +20,10 @@ await runProcess(
     const { routers, closers } = standardRouters(core);
     const ingest = await startIngest(core, { ...routers, pages: consoleRoutes() });
     const handler = await startHandlerProcess(core);
-    const aggBlocking = connectRedis(core.config.redisUrl, 'blocking');
-    const aggregator = await startAggregator({
+    const aggregator = await startAggregatorProcess({
+      config: core.config,
       redis: core.redis,
-      blocking: aggBlocking,
       keys: core.keys,
-      partitions: core.config.eventPartitions,
-      timezone: core.config.timezone,
-      traceTtlDays: core.config.traceTtlDays,
-      counterTtlDays: core.config.counterTtlDays,
-      leaseTtlMs: core.config.aggregatorLeaseMs,
       log: core.log,
       registry: ingest.metrics.registry,
     });
@@ -55,14 +49,7 @@ await runProcess(
         '',
       ].join('\n'),
     );
-    return [
-      ...scheduler.closers,
-      { name: 'aggregator-blocking', close: () => aggBlocking.disconnect() },
-      ...closers,
-      { name: 'aggregator', close: () => aggregator.close() },
-      ...handler.closers,
-      ...ingest.closers,
-    ];
+    return [...scheduler.closers, ...closers, ...aggregator.closers, ...handler.closers, ...ingest.closers];
   },
   {
     before: async (config) => {

@@ -1,8 +1,10 @@
 // Ingest process: HTTP send/admin/data API, console, health and metrics.
+// Wiring: config → core clients (pkg/process/run.ts) → routers (./routers.ts: admin, live
+// config, data, per-app rate) → ingest app on config.port (./wire.ts: send service, auth, ready).
 import { consoleRoutes } from '../../pkg/api/console/routes.ts';
-import { startIngest } from '../../pkg/runtime/ingest.ts';
-import { standardRouters } from '../../pkg/runtime/routers.ts';
-import { runProcess } from '../../pkg/runtime/run.ts';
+import { runProcess } from '../../pkg/process/run.ts';
+import { standardRouters } from './routers.ts';
+import { startIngest } from './wire.ts';
 
 await runProcess('ingest', async (core) => {
   const { routers, closers } = standardRouters(core);

@@ -1,7 +1,8 @@
 // Scheduler process: cron-driven crowd sends (one leader acts, others stand by), the mover of
 // due delayed deliveries, and the SMS receipt hook (pkg/scheduler).
-import { dependencyChecks, startOpsServer } from '../../pkg/runtime/ops-server.ts';
-import { runProcess } from '../../pkg/runtime/run.ts';
+// Wiring: config → core clients (pkg/process/run.ts) → scheduler part (pkg/scheduler) → ops server.
+import { dependencyChecks, startOpsServer } from '../../pkg/api/ops-server.ts';
+import { runProcess } from '../../pkg/process/run.ts';
 import { startScheduler } from '../../pkg/scheduler/index.ts';
 import { createMetrics } from '../../pkg/telemetry/metrics.ts';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type AdminTestApp, adminTestApp } from './testing.ts';
+import { sandboxConfig } from '../../channels/providers/sandbox/definition.ts';
+import { type AdminTestApp, adminTestApp } from '../../testkit/admin-app.ts';
 
 const SECRET = 'Zx9-smtp-password-42';
 const smtp = {
@@ -35,13 +36,17 @@ describe('admin /accounts (mysql)', () => {
     });
     assert.equal(r.status, 201);
     assert.equal(typeof r.body.id, 'number');
+    assert.match(r.body.callbackToken, /^[0-9a-f]{32}$/, 'a per-account callback token');
+    // The config answers as the provider reads it: an empty sandbox config means all defaults.
+    assert.deepEqual(sandboxConfig.parse(r.body.config), sandboxConfig.parse({}));
     assert.deepEqual(
-      { ...r.body, id: 0, createdAt: 0, updatedAt: 0 },
+      { ...r.body, id: 0, createdAt: 0, updatedAt: 0, callbackToken: '', config: {} },
       {
         id: 0,
         name: 'sb',
         channel: 'sandbox',
         provider: 'sandbox',
+        callbackToken: '',
         config: {},
         rateLimit: null,
         rateBurst: null,
@@ -63,7 +68,8 @@ describe('admin /accounts (mysql)', () => {
       rateBurst: 20,
     });
     assert.equal(created.status, 201);
-    assert.equal(created.body.config.pass, '***42');
+    assert.equal(created.body.config.pass, '***');
+    assert.equal(created.body.config.user, 'mailer', 'only the schema-marked secret is masked');
     assert.equal(created.body.config.host, 'smtp.example.com');
     const id = created.body.id;
     const read = await t.call('GET', `/v1/admin/accounts/${id}`);
@@ -97,6 +103,13 @@ describe('admin /accounts (mysql)', () => {
       [{ name: 'x', channel: 'fax', provider: 'p', config: {} }, 'channel'],
       [{ channel: 'sandbox', provider: 'sandbox', config: {} }, 'name'],
       [{ name: 'x', channel: 'sandbox', provider: 'other', config: {} }, 'provider'],
+      // Providers not in the list are refused, for every channel (sms has none yet).
+      [
+        { name: 'x', channel: 'sms', provider: 'tencent', config: { secretId: 'a', secretKey: 'b' } },
+        'provider',
+      ],
+      [{ name: 'x', channel: 'email', provider: 'sendgrid', config: {} }, 'provider'],
+      [{ name: 'x', channel: 'sandbox', provider: 'sandbox', config: { failRate: 2 } }, 'config.failRate'],
       [{ name: 'x', channel: 'email', provider: 'smtp', config: { host: 'h', port: 25 } }, 'config.from'],
       [{ name: 'x', channel: 'sandbox', provider: 'sandbox', config: [] }, 'config'],
       [{ name: 'x', channel: 'sandbox', provider: 'sandbox', rateLimit: 1.5 }, 'rateLimit'],

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { errors } from '../../domain/errors.ts';
+import type { TestResult } from '../../channels/definition.ts';
+import { AppError, errors } from '../../domain/errors.ts';
 import { type AccountsRepo, accountCreateSchema, accountUpdateSchema } from '../../store/accounts.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { idParam, jsonBody } from '../body.ts';
@@ -16,6 +17,8 @@ export function accountRoutes(deps: {
   accounts: AccountsRepo;
   log: Logger;
   onAccountChanged?: ChangeHook;
+  /** Tests an account's credentials at its provider (absent: 501). */
+  testAccount?: (id: number) => Promise<TestResult | undefined>;
 }): Hono {
   const { accounts, log } = deps;
   const changed = (id: number) => notify(log, deps.onAccountChanged, 'account', id);
@@ -65,6 +68,26 @@ export function accountRoutes(deps: {
     log.info({ accountId: id }, 'account deleted');
     changed(id);
     return c.body(null, 204);
+  });
+
+  // Tests the stored credentials at the provider: 200 either way, the answer says ok or why not.
+  r.post('/:id/test', async (c) => {
+    const id = idParam(c, 'account');
+    if (!(await accounts.get(id))) throw errors.notFound('account', id);
+    if (!deps.testAccount)
+      throw new AppError('NOT_IMPLEMENTED', 501, 'connection tests are not enabled here');
+    const result = await deps.testAccount(id);
+    if (!result) throw errors.notFound('account', id);
+    log.info({ accountId: id, ok: result.ok }, 'account connection tested');
+    return c.json(result);
+  });
+
+  r.post('/:id/callback-token/rotate', async (c) => {
+    const id = idParam(c, 'account');
+    const a = await accounts.rotateCallbackToken(id);
+    log.info({ accountId: id }, 'account callback token rotated');
+    changed(id);
+    return c.json(a);
   });
 
   r.post('/:id/restore', async (c) => {

@@ -7,7 +7,10 @@ import { requireSomeField } from './hooks.ts';
 import { listQuerySchema, parseQuery } from './query.ts';
 
 /**
- * `/apps` admin routes. The API key is in the answer of create and rotate-key only.
+ * `/apps` admin routes. The API key is in the answer of create and rotate-key only; the callback
+ * signing secret (`callbackSecret`) only in the answer that first set a callback URL and in that
+ * of `callback-secret/rotate`. Logs never carry keys, secrets or callback URLs (they may hold
+ * tokens), only whether callbacks are on.
  *
  * @example admin.route('/apps', appRoutes({ apps: repos.apps, log }));
  */
@@ -17,9 +20,9 @@ export function appRoutes(deps: { apps: AppsRepo; log: Logger }): Hono {
 
   r.post('/', async (c) => {
     const body = await jsonBody(c, appCreateSchema);
-    const { app, apiKey } = await apps.create(body);
-    log.info({ appId: app.id, name: app.name }, 'app created');
-    return c.json({ ...app, apiKey }, 201);
+    const { app, apiKey, callbackSecret } = await apps.create(body);
+    log.info({ appId: app.id, name: app.name, callbacks: app.callbackUrl !== null }, 'app created');
+    return c.json({ ...app, apiKey, ...(callbackSecret ? { callbackSecret } : {}) }, 201);
   });
 
   r.get('/', async (c) => {
@@ -40,9 +43,9 @@ export function appRoutes(deps: { apps: AppsRepo; log: Logger }): Hono {
     const id = idParam(c, 'app');
     const body = await jsonBody(c, appUpdateSchema);
     requireSomeField(body, Object.keys(appUpdateSchema.shape));
-    const app = await apps.update(id, body);
-    log.info({ appId: id }, 'app updated');
-    return c.json(app);
+    const { app, callbackSecret } = await apps.update(id, body);
+    log.info({ appId: id, callbacks: app.callbackUrl !== null }, 'app updated');
+    return c.json({ ...app, ...(callbackSecret ? { callbackSecret } : {}) });
   });
 
   r.delete('/:id', async (c) => {
@@ -65,6 +68,14 @@ export function appRoutes(deps: { apps: AppsRepo; log: Logger }): Hono {
     log.info({ appId: id }, 'app key rotated');
     const app = await apps.get(id);
     return c.json({ ...app, apiKey });
+  });
+
+  r.post('/:id/callback-secret/rotate', async (c) => {
+    const id = idParam(c, 'app');
+    const callbackSecret = await apps.rotateCallbackSecret(id);
+    log.info({ appId: id }, 'app callback secret rotated');
+    const app = await apps.get(id);
+    return c.json({ ...app, callbackSecret });
   });
 
   return r;

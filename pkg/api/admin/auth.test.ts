@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type AdminTestApp, adminTestApp } from './testing.ts';
+import { type AdminTestApp, adminTestApp } from '../../testkit/admin-app.ts';
 
 /** Every admin route: none may answer anything but 401 without the admin token. */
 const ROUTES: [string, string][] = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type AdminTestApp, adminTestApp } from './testing.ts';
+import { type AdminTestApp, adminTestApp } from '../../testkit/admin-app.ts';
 
 describe('admin /templates/:id/crowd (mysql)', () => {
   let t: AdminTestApp;

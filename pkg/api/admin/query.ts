@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { CHANNELS } from '../../domain/channels.ts';
+import { validationError } from '../../domain/errors.ts';
 import { MAX_PAGE_SIZE } from '../../store/repo-kit.ts';
 import { TEMPLATE_STATUSES } from '../../store/template-rules.ts';
-import { validationError } from '../errors.ts';
 
 /** Empty query values (`?name=`) mean "not given". */
 const opt = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());

@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
+import { catalog } from '../../channels/catalog.ts';
+import type { TestResult } from '../../channels/definition.ts';
 import type { Repos } from '../../store/repos.ts';
 import { type Logger, silentLogger } from '../../telemetry/logger.ts';
 import { accountRoutes } from './accounts.ts';
 import { appRoutes } from './apps.ts';
 import type { ChangeHook } from './hooks.ts';
+import { providerRoutes } from './providers.ts';
 import { templateRoutes } from './templates.ts';
 
 /** What the admin API needs. */
@@ -13,6 +16,8 @@ export type AdminDeps = {
   onTemplateChanged?: ChangeHook;
   /** Called after an account changed (senders cache decrypted configs). */
   onAccountChanged?: ChangeHook;
+  /** Tests an account at its provider (`POST /accounts/:id/test`). */
+  testAccount?: (id: number) => Promise<TestResult | undefined>;
   log?: Logger;
 };
 
@@ -34,8 +39,10 @@ export function adminRoutes(deps: AdminDeps): Hono {
       accounts: deps.repos.accounts,
       log,
       ...(deps.onAccountChanged ? { onAccountChanged: deps.onAccountChanged } : {}),
+      ...(deps.testAccount ? { testAccount: deps.testAccount } : {}),
     }),
   );
+  admin.route('/providers', providerRoutes({ catalog }));
   admin.route(
     '/templates',
     templateRoutes({

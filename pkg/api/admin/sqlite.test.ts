@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type AdminTestApp, adminTestApp } from './testing.ts';
+import { type AdminTestApp, adminTestApp } from '../../testkit/admin-app.ts';
 
 /** One pass over every admin resource on the embedded SQLite database (the quickstart default). */
 describe('admin API (sqlite)', () => {
@@ -16,6 +16,9 @@ describe('admin API (sqlite)', () => {
     assert.deepEqual(Object.keys(c.body).sort(), [
       'apiKey',
       'apiKeyHint',
+      'callbackSecretHint',
+      'callbackStates',
+      'callbackUrl',
       'createdAt',
       'deletedAt',
       'id',
@@ -23,6 +26,9 @@ describe('admin API (sqlite)', () => {
       'rateLimit',
       'updatedAt',
     ]);
+    // No callback URL given: status callbacks are off.
+    assert.equal(c.body.callbackUrl, null);
+    assert.equal(c.body.callbackSecretHint, null);
     assert.equal((await t.call('GET', '/v1/admin/apps?name=sho')).body.total, 1);
     assert.equal((await t.call('PATCH', `/v1/admin/apps/${c.body.id}`, { rateLimit: 5 })).body.rateLimit, 5);
     assert.equal((await t.call('PATCH', `/v1/admin/apps/${c.body.id}`, { rateLimit: 'x' })).status, 422);
@@ -40,7 +46,7 @@ describe('admin API (sqlite)', () => {
       config: { host: 'h', port: 25, user: 'u', pass: 'sqlite-secret-99', from: 'a@x.com' },
     });
     assert.equal(c.status, 201);
-    assert.equal(c.body.config.pass, '***99');
+    assert.equal(c.body.config.pass, '***');
     const u = await t.call('PATCH', `/v1/admin/accounts/${c.body.id}`, { config: c.body.config });
     assert.equal(u.status, 200);
     assert.equal((await t.repos.accounts.getWithSecrets(c.body.id))?.config.pass, 'sqlite-secret-99');
@@ -52,6 +58,14 @@ describe('admin API (sqlite)', () => {
       (await t.call('POST', '/v1/admin/accounts', { name: 'x', channel: 'email', provider: 'x' })).status,
       422,
     );
+    const sms = await t.call('POST', '/v1/admin/accounts', {
+      name: 'x',
+      channel: 'sms',
+      provider: 'tencent',
+      config: { secretId: 'a', secretKey: 'b' },
+    });
+    assert.equal(sms.status, 422, 'a channel with no provider yet takes no account');
+    assert.equal(sms.body.error.details[0].path, 'provider');
     const sb = await t.call('POST', '/v1/admin/accounts', {
       name: 'sb',
       channel: 'sandbox',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type AdminTestApp, adminTestApp } from './testing.ts';
+import { type AdminTestApp, adminTestApp } from '../../testkit/admin-app.ts';
 
 describe('admin /templates (mysql)', () => {
   let t: AdminTestApp;
@@ -117,9 +117,16 @@ describe('admin /templates (mysql)', () => {
     assert.equal(r.body.messageType, 'marketing');
     assert.ok(r.body.updatedAt > tpl.updatedAt);
     assert.ok(t.templateChanges.includes(tpl.id));
+    // Moving to email needs an email account, and then content its provider (SMTP) takes.
     const bad = await t.call('PATCH', `/v1/admin/templates/${tpl.id}`, { channel: 'email' });
     assert.equal(bad.status, 422);
-    assert.equal(bad.body.error.details[0].path, 'content.subject');
+    assert.equal(bad.body.error.details[0].path, 'accountId');
+    const badContent = await t.call('PATCH', `/v1/admin/templates/${tpl.id}`, {
+      channel: 'email',
+      accountId: emailAccount,
+    });
+    assert.equal(badContent.status, 422);
+    assert.equal(badContent.body.error.details[0].path, 'content.subject');
     const badAcc = await t.call('PATCH', `/v1/admin/templates/${tpl.id}`, { accountId: emailAccount });
     assert.equal(badAcc.status, 422);
     assert.equal(badAcc.body.error.details[0].path, 'accountId');

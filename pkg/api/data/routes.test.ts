@@ -8,10 +8,11 @@ import { newId } from '../../domain/ids.ts';
 import { type Aggregator, startAggregator } from '../../stats/aggregator.ts';
 import { createApplier } from '../../stats/apply.ts';
 import { todayIn } from '../../stats/buckets.ts';
-import { writeEvents } from '../../stats/synthetic.ts';
+import { writeEvents } from '../../testkit/synthetic-events.ts';
 import { silentLogger } from '../../telemetry/logger.ts';
 import { testRedis, waitFor } from '../../testkit/testkit.ts';
-import { type AppLookup, type AuthEnv, auth, hashApiKey } from '../auth.ts';
+import { hashApiKey } from '../../domain/api-key.ts';
+import { type AppLookup, type AuthEnv, auth } from '../auth.ts';
 import { errorHandler, notFoundHandler } from '../errors.ts';
 import { dataRoutes } from './routes.ts';
 

@@ -4,13 +4,13 @@ import type { Redis } from 'ioredis';
 import type { ZodError } from 'zod';
 import { AppError } from '../../domain/errors.ts';
 import { errorSchema } from '../../ingest/schemas.ts';
-import type { Keys } from '../../keys/keys.ts';
+import type { Keys } from '../../redis/keys.ts';
 import { todayIn } from '../../stats/buckets.ts';
 import { createLiveTail, type LiveEvent } from '../../stats/live.ts';
 import { messageTrace, type ReadDeps, receiverMessages, templateStats } from '../../stats/read.ts';
 import type { AuthEnv } from '../auth.ts';
 import { idParam } from '../body.ts';
-import { validationError } from '../errors.ts';
+import { validationError } from '../../domain/errors.ts';
 import { dayParam, messageTraceSchema, receiverMessagesSchema, templateStatsSchema } from './schemas.ts';
 
 export type DataRoutesDeps = {

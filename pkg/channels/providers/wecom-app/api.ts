@@ -1,0 +1,132 @@
+import type { SendFailure } from '../../definition.ts';
+import { failure } from '../../definition.ts';
+import { type FetchedToken, type HttpClient, HttpError, type HttpRequest } from '../../kit/types.ts';
+import { BAD_RESPONSE, WECOM_APP_ERRORS } from './errors.ts';
+
+/**
+ * The WeCom HTTP conventions every call of the app-message client shares: answers are HTTP 200
+ * with `{ errcode, errmsg, … }` (errcode 0 = success), credentials travel in query strings, and
+ * nothing that reaches an outcome or log may carry them.
+ */
+
+/** A WeCom answer body (errcode 0 = success; other fields depend on the call). */
+export type WecomAnswer = Readonly<{ errcode: number; errmsg: string } & Record<string, unknown>>;
+
+/** A call's result: WeCom's answer with errcode 0, or the failure it came to. */
+export type CallResult = Readonly<{ ok: true; answer: WecomAnswer }> | SendFailure;
+
+/** A token that could not be fetched; `failure` says why (never with the secret in it). */
+export class TokenFetchError extends Error {
+  readonly failure: SendFailure;
+  constructor(f: SendFailure) {
+    super(f.message);
+    this.name = 'TokenFetchError';
+    this.failure = f;
+  }
+}
+
+/**
+ * Replaces every occurrence of the given secrets in `text` with `***`, so a message built from
+ * an error (which may quote a request URL with `corpsecret=` or `access_token=`) is safe to keep.
+ *
+ * @example scrub('GET /gettoken?corpsecret=s3cr3t failed', ['s3cr3t']) // 'GET /gettoken?corpsecret=*** failed'
+ */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    if (!s) continue;
+    out = out.split(s).join('***');
+    const encoded = encodeURIComponent(s);
+    if (encoded !== s) out = out.split(encoded).join('***');
+  }
+  return out;
+}
+
+/** Class of an answer that is not WeCom's JSON, by HTTP status. */
+const statusFallback = (status: number) =>
+  status === 429 ? 'rate_limited' : status >= 500 ? 'retryable' : ('permanent' as const);
+
+/**
+ * Sends one request and reads WeCom's answer. Transport failures, non-200 statuses and bodies
+ * that are not an errcode object become failures (retryable where another try may work); an
+ * errcode other than 0 is classified by the error table (unknown codes: permanent).
+ *
+ * @example
+ * const r = await wecomCall(kit.http, { url: `${base}/cgi-bin/message/recall?access_token=${t}`, json: { msgid } }, [t]);
+ * if (r.ok) r.answer.errcode // 0
+ */
+export async function wecomCall(
+  http: HttpClient,
+  req: HttpRequest,
+  secrets: readonly string[],
+): Promise<CallResult> {
+  let res: Awaited<ReturnType<HttpClient['request']>>;
+  try {
+    res = await http.request(req);
+  } catch (err) {
+    const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+    return failure(WECOM_APP_ERRORS, e.code, scrub(e.message, secrets), {
+      fallback: e.retryable ? 'retryable' : 'permanent',
+    });
+  }
+  const body = res.json() as Partial<WecomAnswer> | undefined;
+  if (res.status !== 200) {
+    const text = scrub(typeof body?.errmsg === 'string' ? body.errmsg : res.body.slice(0, 200), secrets);
+    return failure(WECOM_APP_ERRORS, `HTTP_${res.status}`, text || `HTTP ${res.status}`, {
+      fallback: statusFallback(res.status),
+    });
+  }
+  if (!body || typeof body !== 'object' || typeof body.errcode !== 'number') {
+    return failure(WECOM_APP_ERRORS, BAD_RESPONSE, 'answer is not a WeCom errcode object');
+  }
+  const answer = { ...body, errmsg: typeof body.errmsg === 'string' ? body.errmsg : '' } as WecomAnswer;
+  if (answer.errcode !== 0) {
+    return failure(WECOM_APP_ERRORS, String(answer.errcode), scrub(answer.errmsg, secrets) || 'error');
+  }
+  return { ok: true, answer };
+}
+
+/**
+ * Fetches an access token (`GET /cgi-bin/gettoken`, §7.1). Throws {@link TokenFetchError}: a
+ * bad corpid/secret is permanent, anything else (busy, unreachable) retryable. A token code
+ * from gettoken itself cannot mean "refresh" (there is nothing to refresh), so it is retryable.
+ *
+ * @example const t = await fetchWecomToken(kit.http, 'https://qyapi.weixin.qq.com', 'ww1', 'secret');
+ * // { token: '…', expiresInMs: 7_200_000 }
+ */
+export async function fetchWecomToken(
+  http: HttpClient,
+  baseUrl: string,
+  corpId: string,
+  corpSecret: string,
+): Promise<FetchedToken> {
+  const url = `${baseUrl}/cgi-bin/gettoken?corpid=${encodeURIComponent(corpId)}&corpsecret=${encodeURIComponent(corpSecret)}`;
+  const r = await wecomCall(http, { method: 'GET', url }, [corpSecret]);
+  if (!r.ok) {
+    throw new TokenFetchError(r.tokenExpired ? { ...stripToken(r), retryable: true } : r);
+  }
+  const token = r.answer.access_token;
+  const expiresIn = Number(r.answer.expires_in);
+  if (typeof token !== 'string' || token === '' || !(expiresIn > 0)) {
+    throw new TokenFetchError(
+      failure(WECOM_APP_ERRORS, BAD_RESPONSE, 'gettoken answered without access_token/expires_in'),
+    );
+  }
+  return { token, expiresInMs: expiresIn * 1000 };
+}
+
+const stripToken = ({ tokenExpired: _, ...rest }: SendFailure): SendFailure => rest;
+
+/**
+ * The failure an error thrown around a token call stands for: its own failure when the token
+ * fetch failed, else a retryable unknown error (with secrets scrubbed from its text).
+ *
+ * @example failureOfThrow(new TokenFetchError(f), []) === f // true
+ */
+export function failureOfThrow(err: unknown, secrets: readonly string[]): SendFailure {
+  if (err instanceof TokenFetchError) return err.failure;
+  const cause = (err as { cause?: unknown })?.cause;
+  if (cause instanceof TokenFetchError) return cause.failure;
+  const message = scrub(String((err as Error)?.message ?? err), secrets);
+  return failure(WECOM_APP_ERRORS, 'TOKEN_ERROR', message, { fallback: 'retryable' });
+}

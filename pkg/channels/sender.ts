@@ -1,0 +1,205 @@
+import type { Channel } from '../domain/channels.ts';
+import type { Delivery } from '../domain/delivery.ts';
+import type { Template } from '../domain/template.ts';
+import type {
+  CallbackRequest,
+  CallbackResult,
+  ProviderClient,
+  ProviderDefinition,
+  RecallOutcome,
+  RecallRequest,
+  SendFailure,
+  SendOutcome,
+  TestResult,
+} from './definition.ts';
+import type { Kit } from './kit/types.ts';
+
+/**
+ * A channel account as a sender sees it: provider name and the decrypted provider config.
+ * Never logged (the config holds credentials).
+ */
+export type SenderAccount = Readonly<{
+  id: number;
+  channel: Channel;
+  provider: string;
+  config: Readonly<Record<string, unknown>>;
+  /** Changes when the account is edited, so cached senders are rebuilt. */
+  updatedAt: number;
+}>;
+
+/** One send as the handler asks it: `content` is the rendered template content, not yet parsed. */
+export type SenderRequest = Readonly<{ delivery: Delivery; template: Template; content: unknown }>;
+
+/** The circuit breakers a sender consults (pkg/channels/kit/breaker.ts implements it). */
+export type BreakerPort = Readonly<{
+  /** Milliseconds until a probe is let through when `key` is open; undefined when calls may go. */
+  openFor(key: string): number | undefined;
+  /** Runs `call` under the breaker of `key`; failures for which `counts` is true trip it. */
+  run<T>(key: string, call: () => Promise<T>, counts: (result: T) => boolean): Promise<T | { open: number }>;
+}>;
+
+/**
+ * The live sender of one account, built from its provider's definition. `send` never throws: a
+ * throw from the client is a retryable `SENDER_ERROR`, an open breaker a retryable
+ * `CIRCUIT_OPEN` (the handler holds the delivery back without spending an attempt).
+ */
+export type ChannelSender = Readonly<{
+  provider: string;
+  /** Whether a call to `receiver` may go now, or how long its breaker stays open. */
+  admit(receiver: string): { ok: true } | { ok: false; retryAfterMs: number };
+  send(req: SenderRequest): Promise<SendOutcome>;
+  /** Present when the provider can recall a sent message. */
+  recall?(req: RecallRequest): Promise<RecallOutcome>;
+  testConnection(): Promise<TestResult>;
+  /** Present when the provider posts receipts to our callback route. */
+  callback?(req: CallbackRequest): Promise<CallbackResult | { ok: false; message: string }>;
+  close(): Promise<void>;
+}>;
+
+/** Breaker-open marker code (the handler treats it apart: no attempt is spent). */
+export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
+
+const closedBreaker: BreakerPort = { openFor: () => undefined, run: (_k, call) => call() };
+
+/**
+ * A sender whose every send fails permanently with one reason: what an account gets when its
+ * provider is unknown or its config is invalid, so the delivery fails visibly (with the code in
+ * its trace) instead of the handler crashing or retrying forever.
+ *
+ * @example await failingSender('PROVIDER_UNSUPPORTED', 'no provider sms/foo').send(req)
+ * // { ok: false, retryable: false, code: 'PROVIDER_UNSUPPORTED', message: 'no provider sms/foo' }
+ */
+export function failingSender(code: string, message: string, provider = ''): ChannelSender {
+  const outcome: SendFailure = Object.freeze({ ok: false, retryable: false, code, message });
+  return Object.freeze({
+    provider,
+    admit: () => ({ ok: true }) as const,
+    send: async () => outcome,
+    testConnection: async () => ({ ok: false, code, message }) as const,
+    close: async () => {},
+  });
+}
+
+const thrown = (err: unknown): SendFailure => ({
+  ok: false,
+  retryable: true,
+  code: 'SENDER_ERROR',
+  message: ((err as Error)?.message ?? 'error').slice(0, 500),
+});
+
+/** Only failures a retry may cure trip a breaker: a bad receiver says nothing about the provider. */
+const defaultTrips = (f: SendFailure): boolean => f.retryable && !f.rateLimited && !f.tokenExpired;
+
+/**
+ * Builds the sender of an account from its provider's definition: the config is parsed by the
+ * definition's schema (invalid → a failing sender with `ACCOUNT_CONFIG_INVALID` naming the field,
+ * never the value), each rendered content by its content schema (`CONTENT_INVALID`), and every
+ * call runs under the account's breaker (keyed further by `breakerScope`, e.g. the webhook host).
+ *
+ * @example
+ * const sender = buildSender(smtp, account, kit, breakers);
+ * const outcome = await sender.send({ delivery, template, content: rendered });
+ */
+export function buildSender(
+  definition: ProviderDefinition | undefined,
+  account: SenderAccount,
+  kit: Kit,
+  breakers: BreakerPort = closedBreaker,
+): ChannelSender {
+  const name = `${account.channel}/${account.provider}`;
+  if (!definition) return failingSender('PROVIDER_UNSUPPORTED', `no provider ${name}`, account.provider);
+  const cfg = definition.config.safeParse(account.config ?? {});
+  if (!cfg.success) {
+    const path = cfg.error.issues[0]?.path.join('.') || '(root)';
+    return failingSender(
+      'ACCOUNT_CONFIG_INVALID',
+      `invalid ${name} account config: ${path}`,
+      account.provider,
+    );
+  }
+  let client: ProviderClient;
+  try {
+    client = definition.create(cfg.data, kit, account);
+  } catch (err) {
+    return failingSender(
+      'SENDER_INIT_FAILED',
+      `sender of account ${account.id} could not be built: ${(err as Error).message}`,
+      account.provider,
+    );
+  }
+  const keyOf = (receiver: string): string => {
+    if (!definition.breakerScope) return String(account.id);
+    try {
+      return `${account.id}:${definition.breakerScope(receiver)}`;
+    } catch {
+      return String(account.id);
+    }
+  };
+  const trips = definition.tripsBreaker ?? defaultTrips;
+  const tripsBreaker = (o: SendOutcome): boolean => !o.ok && trips(o);
+  const recall = client.recall?.bind(client);
+  const callback = client.receipts?.callback?.bind(client.receipts);
+
+  return Object.freeze({
+    provider: account.provider,
+    admit(receiver: string) {
+      const wait = breakers.openFor(keyOf(receiver));
+      return wait === undefined ? ({ ok: true } as const) : ({ ok: false, retryAfterMs: wait } as const);
+    },
+    async send(req: SenderRequest): Promise<SendOutcome> {
+      const content = definition.content.safeParse(req.content);
+      if (!content.success) {
+        const path = content.error.issues[0]?.path.join('.') || '(root)';
+        return {
+          ok: false,
+          retryable: false,
+          code: 'CONTENT_INVALID',
+          message: `rendered content invalid at ${path}`,
+        };
+      }
+      try {
+        const r = await breakers.run(
+          keyOf(req.delivery.receiver),
+          () => client.send({ delivery: req.delivery, template: req.template, content: content.data }),
+          tripsBreaker,
+        );
+        if ('open' in r) {
+          return {
+            ok: false,
+            retryable: true,
+            code: CIRCUIT_OPEN,
+            message: `${name} circuit open`,
+            retryAfterMs: r.open,
+          };
+        }
+        return r;
+      } catch (err) {
+        return thrown(err);
+      }
+    },
+    ...(recall
+      ? {
+          async recall(req: RecallRequest): Promise<RecallOutcome> {
+            try {
+              return await recall(req);
+            } catch (err) {
+              return { ok: false, code: 'SENDER_ERROR', message: thrown(err).message };
+            }
+          },
+        }
+      : {}),
+    async testConnection(): Promise<TestResult> {
+      if (!client.testConnection)
+        return { ok: false, code: 'NOT_SUPPORTED', message: `${name} has no connection test` };
+      try {
+        return await client.testConnection();
+      } catch (err) {
+        return { ok: false, code: 'SENDER_ERROR', message: thrown(err).message };
+      }
+    },
+    ...(callback ? { callback } : {}),
+    async close() {
+      await client.close?.();
+    },
+  });
+}

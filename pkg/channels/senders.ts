@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../redis/keys.ts';
+import type { Catalog } from './catalog.ts';
+import { type BreakerOpen, createBreakers } from './kit/breaker.ts';
+import { createHttpClient } from './kit/http.ts';
+import { createKit } from './kit/index.ts';
+import type { HttpClient } from './kit/types.ts';
+import { createSenderCache, type SenderCache } from './registry.ts';
+import type { BreakerPort, SenderAccount } from './sender.ts';
+
+/** Breaker settings of a process (config `handler.breaker`). */
+export type BreakerSettings = Readonly<{ threshold: number; halfOpenAfterMs: number }>;
+
+/**
+ * The senders of a process, wired the one way every process does it: one keep-alive HTTP client
+ * shared by all accounts, a kit per account (its tokens live in Redis, shared by all handlers),
+ * per-account circuit breakers whose state changes are reported (metrics, logs), and the cache
+ * that builds each account's sender from its provider's definition.
+ *
+ * @example
+ * const s = createPlatformSenders({ catalog, redis, keys, loadAccount, onBreakerChange });
+ * const got = await s.senders.get(accountId); await s.close();
+ */
+export function createPlatformSenders(opts: {
+  catalog: Catalog;
+  redis: Redis;
+  keys: Keys;
+  loadAccount: (accountId: number) => Promise<SenderAccount | undefined>;
+  breaker?: BreakerSettings;
+  onBreakerChange?: (key: string, state: 'closed' | 'open' | 'half_open') => void;
+  http?: HttpClient;
+  now?: () => number;
+}): { senders: SenderCache; breakers: BreakerPort; close(): Promise<void> } {
+  const http = opts.http ?? createHttpClient({});
+  const raw = createBreakers({
+    threshold: opts.breaker?.threshold ?? 5,
+    halfOpenAfterMs: opts.breaker?.halfOpenAfterMs ?? 10_000,
+    ...(opts.onBreakerChange ? { onStateChange: opts.onBreakerChange } : {}),
+  });
+  const breakers = breakerPort(raw);
+  const senders = createSenderCache({
+    catalog: opts.catalog,
+    loadAccount: opts.loadAccount,
+    breakers,
+    kitFor: (account) =>
+      createKit({
+        redis: opts.redis,
+        keys: opts.keys,
+        accountId: account.id,
+        http,
+        ...(opts.now ? { now: opts.now } : {}),
+      }),
+  });
+  return {
+    senders,
+    breakers,
+    async close() {
+      await senders.closeAll();
+      if (!opts.http) await http.close();
+    },
+  };
+}
+
+const isOpen = (r: unknown): r is BreakerOpen =>
+  typeof r === 'object' && r !== null && (r as { open?: unknown }).open === true;
+
+/** Adapts the kit's breakers to the narrow port a sender consults. */
+function breakerPort(b: ReturnType<typeof createBreakers>): BreakerPort {
+  return {
+    openFor: (key) => b.openFor(key),
+    async run(key, call, counts) {
+      const r = await b.run(key, call, counts);
+      return isOpen(r) ? { open: r.retryAfterMs } : r;
+    },
+  };
+}

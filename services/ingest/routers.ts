@@ -1,0 +1,96 @@
+import { adminRoutes } from '../../pkg/api/admin/routes.ts';
+import { callbackRoutes } from '../../pkg/api/callback-routes.ts';
+import { configRoutes } from '../../pkg/api/config/routes.ts';
+import { dataRoutes } from '../../pkg/api/data/routes.ts';
+import { cachedLookup } from '../../pkg/cache/cached-lookup.ts';
+import { catalog } from '../../pkg/channels/catalog.ts';
+import { channelOperations } from '../../pkg/channels/operations.ts';
+import type { SenderAccount } from '../../pkg/channels/sender.ts';
+import { createPlatformSenders } from '../../pkg/channels/senders.ts';
+import { takeAppTokens } from '../../pkg/pipeline/app-rate.ts';
+import { publishConfigChanged } from '../../pkg/pipeline/live-config.ts';
+import type { Core } from '../../pkg/process/core.ts';
+import type { Closer } from '../../pkg/process/shutdown.ts';
+import { connectRedis } from '../../pkg/redis/client.ts';
+import { lagCheck } from '../../pkg/stats/lag.ts';
+import { publishTemplateChanged } from '../../pkg/templates/changes.ts';
+import type { ExtraRouters } from './wire.ts';
+
+/**
+ * The routers every ingest serves beyond the send API: admin (apps, accounts, templates),
+ * live config, data (traces, stats, live tail), plus per-app rate limits and the aggregator's
+ * lag in `/readyz`.
+ *
+ * @example const { routers, closers } = standardRouters(core); await startIngest(core, routers);
+ */
+export function standardRouters(
+  core: Core,
+  opts: { lagWarn?: number } = {},
+): { routers: ExtraRouters; closers: Closer[] } {
+  const tail = connectRedis(core.config.redisUrl, 'subscriber');
+  const lagWarn = opts.lagWarn ?? 100_000;
+  // Ingest talks to providers too: connection tests, recall of sent messages, receipt callbacks.
+  const platformSenders = createPlatformSenders({
+    catalog,
+    redis: core.redis,
+    keys: core.keys,
+    loadAccount: cachedLookup(
+      async (id: number): Promise<SenderAccount | undefined> => {
+        const a = await core.repos.accounts.getWithSecrets(id);
+        return a
+          ? { id: a.id, channel: a.channel, provider: a.provider, config: a.config, updatedAt: a.updatedAt }
+          : undefined;
+      },
+      { ttlMs: 5000 },
+    ),
+    breaker: core.config.handler.breaker,
+  });
+  const ops = channelOperations(platformSenders.senders);
+  const routers: ExtraRouters = {
+    admin: adminRoutes({
+      repos: core.repos,
+      onTemplateChanged: (id: number) => void publishTemplateChanged(core, id),
+      testAccount: (id) => ops.testAccount(id),
+      log: core.log,
+    }),
+    config: configRoutes({
+      store: core.repos.configStore,
+      publish: () => publishConfigChanged(core.redis, core.keys),
+      timezone: core.config.timezone,
+      log: core.log,
+    }),
+    data: [
+      dataRoutes({
+        redis: core.redis,
+        keys: core.keys,
+        partitions: core.config.eventPartitions,
+        timezone: core.config.timezone,
+        subscriber: tail,
+        templateExists: async (id) => Boolean(await core.repos.templates.get(id, { includeDeleted: true })),
+      }),
+      callbackRoutes({
+        ops,
+        checkToken: (id, token) => core.repos.accounts.checkCallbackToken(id, token),
+        accountOf: (id) => core.repos.accounts.get(id),
+        recordReceipt: (messageId, state, at, reason) => core.ledger.receipt(messageId, state, at, reason),
+        log: core.log,
+      }),
+    ],
+    recallAtProvider: (accountId, req) => ops.recall(accountId, req),
+    appRate: (appId, count, rate) => takeAppTokens(core.redis, core.keys, appId, count, rate),
+    // Lag is reported, and only a very large backlog marks the aggregator as unhealthy.
+    readyDetails: async () => ({
+      aggregator: await lagCheck(
+        { redis: core.redis, keys: core.keys, partitions: core.config.eventPartitions },
+        lagWarn,
+      ),
+    }),
+  };
+  return {
+    routers,
+    closers: [
+      { name: 'live-tail-subscriber', close: () => tail.quit() },
+      { name: 'senders', close: () => platformSenders.close() },
+    ],
+  };
+}

@@ -1,0 +1,98 @@
+import type { Hono } from 'hono';
+import { createApp } from '../../pkg/api/app.ts';
+import { listen } from '../../pkg/api/listen.ts';
+import { dependencyChecks } from '../../pkg/api/ops-server.ts';
+import { sandboxRoutes } from '../../pkg/api/sandbox-routes.ts';
+import { encodeMember, groupLag } from '../../pkg/bus/index.ts';
+import { cachedLookup } from '../../pkg/cache/cached-lookup.ts';
+import { createBackpressure } from '../../pkg/ingest/backpressure.ts';
+import { createIdempotency } from '../../pkg/ingest/idempotency.ts';
+import { createSendService } from '../../pkg/ingest/send.ts';
+import type { Core } from '../../pkg/process/core.ts';
+import type { Closer } from '../../pkg/process/shutdown.ts';
+import { createMetrics } from '../../pkg/telemetry/metrics.ts';
+import { subscribedTemplateCache } from '../../pkg/templates/changes.ts';
+
+/** Routers contributed by other packages (admin, config, data, console), built by the caller. */
+export type ExtraRouters = Readonly<{
+  // biome-ignore lint/suspicious/noExplicitAny: routers carry their own env types
+  admin?: Hono<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: routers carry their own env types
+  config?: Hono<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: routers carry their own env types
+  data?: Hono<any>[];
+  // biome-ignore lint/suspicious/noExplicitAny: routers carry their own env types
+  pages?: Hono<any>;
+  /** Extra readiness details (e.g. aggregator lag). */
+  readyDetails?: () => Promise<Record<string, { ok: boolean; detail?: unknown }>>;
+  appRate?: Parameters<typeof createSendService>[0]['appRate'];
+  /** Recalls sent messages at their provider (pkg/channels/operations.ts). */
+  recallAtProvider?: Parameters<typeof createSendService>[0]['recallAtProvider'];
+}>;
+
+/**
+ * Builds the ingest app on a core (send API + sandbox + health + metrics + given routers).
+ *
+ * @example const { app } = buildIngest(core, {}); await app.request('/healthz');
+ */
+export function buildIngest(core: Core, extra: ExtraRouters = {}) {
+  const { cache, closer } = subscribedTemplateCache({
+    load: (id) => core.repos.templates.getActive(id),
+    redisUrl: core.config.redisUrl,
+    keys: core.keys,
+    log: core.log,
+  });
+  const metrics = createMetrics({ process: 'ingest' });
+  const send = createSendService({
+    redis: core.redis,
+    keys: core.keys,
+    ledger: core.ledger,
+    templates: cache,
+    idempotency: createIdempotency({ redis: core.redis, keys: core.keys }),
+    backpressure: createBackpressure({
+      lagOf: (route) => groupLag(core.redis, core.keys.stream(route), 'handlers'),
+      highWater: core.config.backpressureHighWater,
+    }),
+    encodeDelayed: encodeMember,
+    ...(extra.appRate ? { appRate: extra.appRate } : {}),
+    ...(extra.recallAtProvider ? { recallAtProvider: extra.recallAtProvider } : {}),
+  });
+  // Mounted one by one so OpenAPI routers keep their descriptions in /openapi.json.
+  const data = [sandboxRoutes({ redis: core.redis, keys: core.keys }), ...(extra.data ?? [])];
+  const app = createApp({
+    log: core.log,
+    metrics,
+    adminToken: core.config.adminToken,
+    // Every send authenticates: a database round trip per request would cap ingest far below
+    // what Redis takes. Unknown keys are cached too (a flood of bad keys must not reach the
+    // database); a deleted app stops working within the TTL.
+    lookupApp: cachedLookup((hash: string) => core.repos.apps.findByKeyHash(hash), { ttlMs: 5000 }),
+    ready: async () => {
+      const checks = await dependencyChecks({ redis: core.redis, db: core.db })();
+      if (extra.readyDetails) Object.assign(checks, await extra.readyDetails().catch(() => ({})));
+      return checks;
+    },
+    send,
+    ...(extra.admin ? { admin: extra.admin } : {}),
+    ...(extra.config ? { config: extra.config } : {}),
+    data,
+    ...(extra.pages ? { pages: extra.pages } : {}),
+  });
+  return { app, send, templates: cache, metrics, closers: [closer] as Closer[] };
+}
+
+/**
+ * Serves the ingest app on `config.port`; resolves once listening, with the bound port.
+ *
+ * @example const ingest = await startIngest(core, routers); console.log(ingest.port);
+ */
+export async function startIngest(core: Core, extra: ExtraRouters = {}) {
+  const built = buildIngest(core, extra);
+  const http = await listen(built.app.fetch, {
+    port: core.config.port,
+    host: core.config.host,
+    name: 'http',
+  });
+  core.log.info({ port: http.port }, 'ingest listening');
+  return { ...built, port: http.port, closers: [...built.closers, http.closer] };
+}
