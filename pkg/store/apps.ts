@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { z } from 'zod';
-import { hashApiKey } from '../domain/api-key.ts';
 import {
   type CallbackTarget,
   callbackStatesSchema,
@@ -13,6 +12,7 @@ import {
 } from '../callbacks/settings.ts';
 import { checkUrl } from '../channels/kit/ssrf.ts';
 import { newWebhookSecret } from '../channels/kit/standard-webhooks.ts';
+import { hashApiKey } from '../domain/api-key.ts';
 import { errors } from '../domain/errors.ts';
 import type { State } from '../domain/states.ts';
 import type { Db } from './db.ts';
