@@ -48,7 +48,7 @@ const child = spawn(
   },
 );
 // Signals are passed on to the process. A Ctrl-C reaches both (same process group) and npm may
-// pass it on too; the process treats signals less than a second apart as one (pkg/runtime), so
+// pass it on too; the process treats signals less than a second apart as one (pkg/process/shutdown.ts), so
 // only a deliberate second Ctrl-C skips its clean shutdown.
 let signalled = false;
 for (const sig of ['SIGINT', 'SIGTERM'])

@@ -1,7 +1,7 @@
 import type { Keys } from '../redis/keys.ts';
 
 /**
- * The scheduler's view of the platform keys (all built in pkg/keys from the one prefix).
+ * The scheduler's view of the platform keys (all built in pkg/redis/keys.ts from the one prefix).
  *
  * @example
  * const k = schedulerKeys(createKeys('push:'));

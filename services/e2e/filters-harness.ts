@@ -17,7 +17,7 @@ import { standardRouters } from '../ingest/routers.ts';
 import { startIngest } from '../ingest/wire.ts';
 
 /**
- * Test harness of the filter-chain end-to-end tests (pkg/runtime/filters*.test.ts): a real
+ * Test harness of the filter-chain end-to-end tests (services/e2e/filters*.test.ts): a real
  * ingest in this process (send, admin and config API), handler child processes, MariaDB and
  * Redis, plus readers of what the tests look at — the lifecycle event streams, the sandbox
  * inbox and the handlers' applied live config.

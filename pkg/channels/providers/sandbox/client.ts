@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ProviderClient, Receipt, SendOutcome } from '../../definition.ts';
 import type { Kit } from '../../kit/types.ts';
-import type { SandboxConfig } from './definition.ts';
 import type { SandboxItem } from './inbox.ts';
+import type { SandboxConfig } from './schema.ts';
 
 const receiptBody = z.object({
   messageId: z.string().min(1).max(64),

@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import type { ProviderClient, SendOutcome } from '../../definition.ts';
-import type { EmailContent, SmtpConfig } from './definition.ts';
 import { classifySmtpError, type SmtpErrorLike } from './errors.ts';
+import type { EmailContent, SmtpConfig } from './schema.ts';
 
 /** The deterministic Message-ID of a delivery: a resend after a crash carries the same id. */
 export const emailMessageId = (messageId: string): string => `<${messageId}@pushline>`;

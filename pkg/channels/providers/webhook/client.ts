@@ -3,10 +3,10 @@ import { failure } from '../../definition.ts';
 import { createHttpClient } from '../../kit/http.ts';
 import { webhookHeaders } from '../../kit/standard-webhooks.ts';
 import type { Kit } from '../../kit/types.ts';
-import type { WebhookConfig, WebhookContent } from './definition.ts';
 import { WEBHOOK_ERRORS } from './errors.ts';
 import { mergeHeaders } from './headers.ts';
 import { responseOutcome, transportOutcome } from './outcome.ts';
+import type { WebhookConfig, WebhookContent } from './schema.ts';
 
 /** The `user-agent` of every webhook call (receivers allowlist or log it). */
 export const WEBHOOK_USER_AGENT = 'pushline-webhook/1';

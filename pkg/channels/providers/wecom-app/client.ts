@@ -3,8 +3,8 @@ import type { ProviderClient, RecallOutcome, SendOutcome } from '../../definitio
 import { failure } from '../../definition.ts';
 import type { Kit } from '../../kit/types.ts';
 import { type CallResult, failureOfThrow, fetchWecomToken, wecomCall } from './api.ts';
+import type { WecomAppConfig } from './config.ts';
 import { toWecomMessage, type WecomAppContent } from './content.ts';
-import type { WecomAppConfig } from './definition.ts';
 import { INVALID_USER, UNLICENSED_USER, WECOM_APP_ERRORS } from './errors.ts';
 
 /** Max userids in one message/send `touser` (§7.2). */
