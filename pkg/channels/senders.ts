@@ -32,6 +32,8 @@ export function createPlatformSenders(opts: {
   now?: () => number;
 }): { senders: SenderCache; breakers: BreakerPort; close(): Promise<void> } {
   const http = opts.http ?? createHttpClient({});
+  // One guarded client per process for caller-chosen URLs (webhooks), shared by all accounts.
+  const publicHttp = createHttpClient({ guard: { allowPrivateNetworks: false } });
   const raw = createBreakers({
     threshold: opts.breaker?.threshold ?? 5,
     halfOpenAfterMs: opts.breaker?.halfOpenAfterMs ?? 10_000,
@@ -48,6 +50,7 @@ export function createPlatformSenders(opts: {
         keys: opts.keys,
         accountId: account.id,
         http,
+        publicHttp,
         ...(opts.now ? { now: opts.now } : {}),
       }),
   });
@@ -57,6 +60,7 @@ export function createPlatformSenders(opts: {
     async close() {
       await senders.closeAll();
       if (!opts.http) await http.close();
+      await publicHttp.close();
     },
   };
 }

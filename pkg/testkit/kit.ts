@@ -22,6 +22,7 @@ export function testKit(opts: { redis: Redis; keys: Keys; now?: () => number; ac
     keys: opts.keys,
     accountId: opts.accountId ?? 1,
     http: createHttpClient({}),
+    publicHttp: createHttpClient({ guard: { allowPrivateNetworks: false } }),
     ...(opts.now ? { now: opts.now } : {}),
   });
 }

@@ -20,7 +20,7 @@ after(async () => {
 test('kits share the HTTP client, keep tokens per account, and use the injected clock', async () => {
   const clock = { t: 5_000 };
   const kits = [1, 2].map((accountId) =>
-    createKit({ redis: r.redis, keys: r.keys, accountId, http, now: () => clock.t }),
+    createKit({ redis: r.redis, keys: r.keys, accountId, http, publicHttp: http, now: () => clock.t }),
   );
   const fetchFor = (corp: string) => async () => {
     const res = await http.request({ url: `${fake.url}/token?corp=${corp}` });

@@ -32,11 +32,14 @@ export function createKit(opts: {
   keys: Keys;
   accountId: number;
   http: HttpClient;
+  /** The guarded client for caller-chosen URLs (`createHttpClient({ guard: { allowPrivateNetworks: false } })`). */
+  publicHttp: HttpClient;
   now?: () => number;
 }): Kit {
   const now = opts.now ?? Date.now;
   return Object.freeze({
     http: opts.http,
+    publicHttp: opts.publicHttp,
     redis: opts.redis,
     keys: opts.keys,
     tokens: createTokenCache({ redis: opts.redis, keys: opts.keys, accountId: opts.accountId, now }),

@@ -101,7 +101,13 @@ export type Signing = Readonly<{
  * Redis itself (the sandbox inbox); HTTP providers never need them.
  */
 export type Kit = Readonly<{
+  /** Keep-alive client for the provider's own API hosts (fixed, operator-configured URLs). */
   http: HttpClient;
+  /**
+   * The same, with the SSRF guard on: for URLs callers choose (webhook receivers). Loopback,
+   * private, link-local and metadata addresses are refused after DNS resolution.
+   */
+  publicHttp: HttpClient;
   redis: Redis;
   keys: Keys;
   tokens: TokenCache;

@@ -1,6 +1,5 @@
 import type { ProviderClient, SendOutcome, SendRequest } from '../../definition.ts';
 import { failure } from '../../definition.ts';
-import { createHttpClient } from '../../kit/http.ts';
 import { webhookHeaders } from '../../kit/standard-webhooks.ts';
 import type { Kit } from '../../kit/types.ts';
 import { WEBHOOK_ERRORS } from './errors.ts';
@@ -26,10 +25,10 @@ function parseTarget(receiver: string): URL | undefined {
  * signed per Standard Webhooks with the account secret. `webhook-id` is the message id, so it
  * stays the same across retries (receivers dedupe on it); the timestamp is each attempt's.
  *
- * The kit's shared HTTP client is not used: every account gets its own client whose SSRF guard
- * follows the account's `allowPrivateNetworks` (checked on the resolved addresses at connect
- * time) and which never follows redirects. `close()` releases it. `user:pass@` in a receiver
- * URL is sent as Basic auth by the kit.
+ * Receivers are caller-chosen URLs, so sends go through the kit's guarded client (SSRF guard on
+ * the resolved addresses at connect time, redirects never followed), or its plain one when the
+ * account allows private networks (on-premise targets). Both are the process's shared keep-alive
+ * clients. `user:pass@` in a receiver URL is sent as Basic auth by the kit.
  *
  * @example
  * const client = createWebhookClient(webhookConfig.parse({ secret }), kit);
@@ -37,10 +36,7 @@ function parseTarget(receiver: string): URL | undefined {
  */
 export function createWebhookClient(config: WebhookConfig, kit: Kit): ProviderClient<WebhookContent> {
   const timeoutMs = config.timeoutMs ?? 10_000;
-  const http = createHttpClient({
-    timeoutMs,
-    guard: { allowPrivateNetworks: config.allowPrivateNetworks === true },
-  });
+  const http = config.allowPrivateNetworks === true ? kit.http : kit.publicHttp;
 
   async function send({ delivery, content }: SendRequest<WebhookContent>): Promise<SendOutcome> {
     const target = parseTarget(delivery.receiver);
@@ -63,5 +59,6 @@ export function createWebhookClient(config: WebhookConfig, kit: Kit): ProviderCl
     }
   }
 
-  return Object.freeze({ send, close: () => http.close() });
+  // The clients belong to the process (the kit), not to this account: nothing to close.
+  return Object.freeze({ send });
 }

@@ -24,8 +24,10 @@ export async function openWebhookTestKit(
 ): Promise<{ kit: Kit; close(): Promise<void> }> {
   const r = await testRedis();
   const http = createHttpClient();
+  const publicHttp = createHttpClient({ guard: { allowPrivateNetworks: false } });
   const kit: Kit = Object.freeze({
     http,
+    publicHttp,
     redis: r.redis,
     keys: r.keys,
     tokens: createTokenCache({ redis: r.redis, keys: r.keys, accountId: 1, now }),
@@ -36,6 +38,7 @@ export async function openWebhookTestKit(
     kit,
     async close() {
       await http.close();
+      await publicHttp.close();
       await r.cleanup();
     },
   };

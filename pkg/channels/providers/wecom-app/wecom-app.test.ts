@@ -46,7 +46,7 @@ describe('WeCom app messages (wecom_app/wecom)', () => {
         baseUrl: f.baseUrl,
         ...over,
       }),
-      createKit({ redis: r.redis, keys: r.keys, accountId, http }),
+      createKit({ redis: r.redis, keys: r.keys, accountId, http, publicHttp: http }),
       { id: accountId, channel: 'wecom_app', provider: 'wecom' },
     ) as ProviderClient<WecomAppContent>;
 
