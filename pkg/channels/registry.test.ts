@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
 import type { Delivery } from '../domain/delivery.ts';
-import { newId } from '../domain/ids.ts';
 import type { Template } from '../domain/template.ts';
 import { testKit } from '../testkit/kit.ts';
+import { testDelivery } from '../testkit/messages.ts';
 import { testRedis } from '../testkit/testkit.ts';
 import { catalog, createCatalog } from './catalog.ts';
 import type { ProviderDefinition, SendOutcome } from './definition.ts';
@@ -27,19 +27,8 @@ const template: Template = {
   timezone: null,
   updatedAt: 1,
 };
-const delivery = (receiver = 'a@x.com'): Delivery => ({
-  id: newId(),
-  requestId: 'r',
-  templateId: 1,
-  channel: 'sandbox',
-  messageType: 'notice',
-  receiver,
-  variables: {},
-  bizId: '',
-  attempt: 1,
-  traceparent: '',
-  acceptedAt: 0,
-});
+const delivery = (receiver = 'a@x.com'): Delivery =>
+  testDelivery({ receiver, requestId: 'r', acceptedAt: 0 });
 
 /** A test provider of the sandbox channel: the given `create`, any content, a `version` config. */
 const probeDefinition = (

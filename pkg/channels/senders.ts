@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { cachedLookup } from '../cache/cached-lookup.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Catalog } from './catalog.ts';
 import { type BreakerOpen, createBreakers } from './kit/breaker.ts';
@@ -7,6 +8,29 @@ import { createKit } from './kit/index.ts';
 import type { HttpClient } from './kit/types.ts';
 import { createSenderCache, type SenderCache } from './registry.ts';
 import type { BreakerPort, SenderAccount } from './sender.ts';
+
+/** The slice of the accounts repository senders read (decrypted configs: never logged). */
+export type SecretAccounts = Readonly<{
+  getWithSecrets(id: number): Promise<SenderAccount | undefined>;
+}>;
+
+/**
+ * Account lookups for senders, cached for `ttlMs`: a sender looks its account up per delivery,
+ * and an edit (which moves `updatedAt`, rebuilding the sender) reaches it within the TTL.
+ *
+ * @example const loadAccount = cachedAccounts(repos.accounts);
+ */
+export function cachedAccounts(accounts: SecretAccounts, ttlMs = 5000) {
+  return cachedLookup(
+    async (id: number): Promise<SenderAccount | undefined> => {
+      const a = await accounts.getWithSecrets(id);
+      return a
+        ? { id: a.id, channel: a.channel, provider: a.provider, config: a.config, updatedAt: a.updatedAt }
+        : undefined;
+    },
+    { ttlMs },
+  );
+}
 
 /** Breaker settings of a process (config `handler.breaker`). */
 export type BreakerSettings = Readonly<{ threshold: number; halfOpenAfterMs: number }>;

@@ -1,8 +1,7 @@
 import { cachedLookup } from '../../pkg/cache/cached-lookup.ts';
 import { startCallbacks } from '../../pkg/callbacks/start.ts';
 import { catalog } from '../../pkg/channels/catalog.ts';
-import type { SenderAccount } from '../../pkg/channels/sender.ts';
-import { createPlatformSenders } from '../../pkg/channels/senders.ts';
+import { cachedAccounts, createPlatformSenders } from '../../pkg/channels/senders.ts';
 import type { Route } from '../../pkg/domain/channels.ts';
 import type { DeliverDeps } from '../../pkg/handler/deliver.ts';
 import { startHandler } from '../../pkg/handler/start.ts';
@@ -38,17 +37,7 @@ export async function startHandlerProcess(
     log: core.log,
   });
   const blocking = connectRedis(core.config.redisUrl, 'blocking');
-  // The handler looks an account up per delivery; an edit (which moves `updatedAt`, rebuilding
-  // the sender) reaches it within the TTL.
-  const loadAccount = cachedLookup(
-    async (id: number): Promise<SenderAccount | undefined> => {
-      const a = await core.repos.accounts.getWithSecrets(id);
-      return a
-        ? { id: a.id, channel: a.channel, provider: a.provider, config: a.config, updatedAt: a.updatedAt }
-        : undefined;
-    },
-    { ttlMs: 5000 },
-  );
+  const loadAccount = cachedAccounts(core.repos.accounts);
   const metrics = createMetrics({ process: 'handler' });
   const platformSenders = createPlatformSenders({
     catalog,

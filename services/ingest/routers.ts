@@ -2,11 +2,9 @@ import { adminRoutes } from '../../pkg/api/admin/routes.ts';
 import { callbackRoutes } from '../../pkg/api/callback-routes.ts';
 import { configRoutes } from '../../pkg/api/config/routes.ts';
 import { dataRoutes } from '../../pkg/api/data/routes.ts';
-import { cachedLookup } from '../../pkg/cache/cached-lookup.ts';
 import { catalog } from '../../pkg/channels/catalog.ts';
 import { channelOperations } from '../../pkg/channels/operations.ts';
-import type { SenderAccount } from '../../pkg/channels/sender.ts';
-import { createPlatformSenders } from '../../pkg/channels/senders.ts';
+import { cachedAccounts, createPlatformSenders } from '../../pkg/channels/senders.ts';
 import { takeAppTokens } from '../../pkg/pipeline/app-rate.ts';
 import { publishConfigChanged } from '../../pkg/pipeline/live-config.ts';
 import type { Core } from '../../pkg/process/core.ts';
@@ -34,15 +32,7 @@ export function standardRouters(
     catalog,
     redis: core.redis,
     keys: core.keys,
-    loadAccount: cachedLookup(
-      async (id: number): Promise<SenderAccount | undefined> => {
-        const a = await core.repos.accounts.getWithSecrets(id);
-        return a
-          ? { id: a.id, channel: a.channel, provider: a.provider, config: a.config, updatedAt: a.updatedAt }
-          : undefined;
-      },
-      { ttlMs: 5000 },
-    ),
+    loadAccount: cachedAccounts(core.repos.accounts),
     breaker: core.config.handler.breaker,
   });
   const ops = channelOperations(platformSenders.senders);

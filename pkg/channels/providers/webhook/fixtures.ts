@@ -1,6 +1,6 @@
 import type { Delivery } from '../../../domain/delivery.ts';
-import { newId } from '../../../domain/ids.ts';
 import type { Template } from '../../../domain/template.ts';
+import { testDelivery, testTemplate } from '../../../testkit/messages.ts';
 import { testRedis } from '../../../testkit/testkit.ts';
 import { createHttpClient } from '../../kit/http.ts';
 import { signing } from '../../kit/signing.ts';
@@ -49,33 +49,9 @@ export async function openWebhookTestKit(
  *
  * @example webhookDelivery('https://hooks.example.com/x', { attempt: 2 })
  */
-export function webhookDelivery(receiver: string, over: Partial<Delivery> = {}): Delivery {
-  return {
-    id: newId(),
-    requestId: 'req-1',
-    templateId: 1,
-    channel: 'webhook',
-    messageType: 'notice',
-    receiver,
-    variables: {},
-    bizId: '',
-    attempt: 1,
-    traceparent: '',
-    acceptedAt: Date.now(),
-    ...over,
-  };
-}
+export const webhookDelivery = (receiver: string, over: Partial<Delivery> = {}): Delivery =>
+  testDelivery({ channel: 'webhook', receiver, ...over });
 
 /** A webhook template holding `content` (unrendered). */
-export const webhookTemplate = (content: unknown): Template => ({
-  id: 1,
-  name: 'hook',
-  channel: 'webhook',
-  messageType: 'notice',
-  accountId: 1,
-  content,
-  status: 'active',
-  shield: 'none',
-  timezone: null,
-  updatedAt: Date.now(),
-});
+export const webhookTemplate = (content: unknown): Template =>
+  testTemplate({ name: 'hook', channel: 'webhook', content, updatedAt: Date.now() });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Delivery } from '../../../domain/delivery.ts';
 import type { Template } from '../../../domain/template.ts';
+import { testDelivery } from '../../../testkit/messages.ts';
 import { freePort, randomTag, testRedis } from '../../../testkit/testkit.ts';
 import type { ProviderClient, SendOutcome } from '../../definition.ts';
 import { createHttpClient, createKit, type HttpClient } from '../../kit/index.ts';
@@ -62,19 +63,9 @@ describe('WeCom app messages (wecom_app/wecom)', () => {
     timezone: null,
     updatedAt: 0,
   };
-  const delivery = (receiver: string): Delivery => ({
-    id: `m-${randomTag()}`,
-    requestId: 'req-1',
-    templateId: 1,
-    channel: 'wecom_app',
-    messageType: 'notice',
-    receiver,
-    variables: {},
-    bizId: '',
-    attempt: 1,
-    traceparent: '',
-    acceptedAt: Date.now(),
-  });
+  const delivery = (receiver: string): Delivery =>
+    testDelivery({ id: `m-${randomTag()}`, channel: 'wecom_app', receiver });
+
   const text = (t: string): WecomAppContent => ({ type: 'text', text: t });
   const batch = (c: ProviderClient<WecomAppContent>, receivers: string[], content = text('Hello')) =>
     c.sendBatch!({ deliveries: receivers.map(delivery), template, content });
