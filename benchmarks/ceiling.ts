@@ -2,19 +2,22 @@
 // 1. Raw Redis Streams round trip: pipelined XADD + one consumer XREADGROUP COUNT 500 + XACK
 //    (benchmarks/lib/stream-ceiling.ts, its own process).
 // 2. A bare Hono endpoint doing one XADD per request (benchmarks/lib/hono-xadd-server.ts, its own
-//    process), driven by autocannon exactly as the ingest scenario drives POST /v1/send.
+//    process), driven by the same load generator exactly as the ingest scenario drives
+//    POST /v1/send (lib/http-load.ts: wrk when installed, else autocannon in its own process),
+//    with the CPU of the generator, the server and Redis over the measured phase.
 // Usage: npx tsx benchmarks/ceiling.ts [--runs=3] [--count=200000] [--seconds=5] [--connections=64]
-
-import { cannon } from './lib/cannon.ts';
+//        [--loadgen=wrk|autocannon] [--wrk-threads=1]
 import { runChild } from './lib/child.ts';
 import { argNumber, freePort, isMain } from './lib/env.ts';
+import { type HttpLoadResult, httpLoad } from './lib/http-load.ts';
+import { badAnswers, httpRows } from './lib/http-report.ts';
 import { tag } from './lib/platform.ts';
 import { runStandalone, type Scenario } from './lib/scenario.ts';
 import { cell, summarize } from './lib/stats.ts';
 
 export type CeilingRun = {
   stream: { count: number; seconds: number; perSec: number; produceSeconds: number };
-  hono: { rps: number; p50: number; p99: number; non2xx: number; errors: number; connections: number };
+  hono: HttpLoadResult;
 };
 
 /** The single-receiver body both the Hono ceiling and ingest get. */
@@ -24,7 +27,7 @@ export const singleBody = (templateId: number) =>
     messages: [{ receivers: ['ann@bench.example'], variables: { name: 'Ann', code: '123456' } }],
   });
 
-/** Connections autocannon opens for single-receiver sends (ceiling and ingest alike). */
+/** Connections the load generator opens for single-receiver sends (ceiling and ingest alike). */
 export const SINGLE_CONNECTIONS = () => argNumber('connections', 64);
 
 export const ceiling: Scenario<CeilingRun> = {
@@ -48,19 +51,20 @@ export const ceiling: Scenario<CeilingRun> = {
     ]);
     try {
       await server.firstJson();
-      const connections = SINGLE_CONNECTIONS();
-      const r = await cannon({
+      const hono = await httpLoad({
         url: `http://127.0.0.1:${port}/v1/send`,
         apiKey: 'none',
         body: singleBody(1),
-        connections,
+        connections: SINGLE_CONNECTIONS(),
         seconds: argNumber('seconds', 5),
+        serverPid: server.pid,
+        redis: ctx.redis,
       });
-      ctx.log(`ceiling: hono+xadd ${Math.round(r.rps)} req/s`);
-      return {
-        stream,
-        hono: { rps: r.rps, p50: r.p50, p99: r.p99, non2xx: r.non2xx, errors: r.errors, connections },
-      };
+      const c = hono.cpu;
+      ctx.log(
+        `ceiling: hono+xadd ${Math.round(hono.rps)} req/s (${hono.generator}; cores: generator ${c.loadGenerator.cores.toFixed(2)}, server ${c.server.cores.toFixed(2)}, redis ${c.redis.cores.toFixed(2)})`,
+      );
+      return { stream, hono };
     } finally {
       await server.kill();
     }
@@ -68,24 +72,24 @@ export const ceiling: Scenario<CeilingRun> = {
   report(runs) {
     const stream = summarize(runs.map((r) => r.stream.perSec));
     const hono = summarize(runs.map((r) => r.hono.rps));
-    const p50 = summarize(runs.map((r) => r.hono.p50));
-    const p99 = summarize(runs.map((r) => r.hono.p99));
     const markdown = [
       '### Ceiling (this machine, same run)',
       '',
       '| measure | median (min–max, spread) |',
       '|---|---:|',
       `| raw Redis Streams round trip, entries/s (pipelined XADD + XREADGROUP COUNT 500 + XACK, ${runs[0]?.stream.count} entries) | ${cell(stream)} |`,
-      `| bare Hono + one XADD per request, req/s (autocannon, ${runs[0]?.hono.connections} connections) | ${cell(hono)} |`,
-      `| bare Hono + XADD latency p50, ms | ${cell(p50)} |`,
-      `| bare Hono + XADD latency p99, ms | ${cell(p99)} |`,
+      ...httpRows('bare Hono + one XADD per request', runs.map((r) => r.hono)),
       '',
-      `Runs: ${runs.length}.`,
+      `Runs: ${runs.length}; non-2xx answers and errors over all runs: ${badAnswers(runs.map((r) => r.hono))}.`,
     ].join('\n');
     return {
-      json: { scenario: 'ceiling', stream, hono, honoP50: p50, honoP99: p99, runs },
+      json: { scenario: 'ceiling', generator: runs[0]?.hono.generator, stream, hono, runs },
       markdown,
-      summary: { ceilingStreamPerSec: stream.median, ceilingHonoXaddRps: hono.median },
+      summary: {
+        ceilingStreamPerSec: stream.median,
+        ceilingHonoXaddRps: hono.median,
+        ...(runs[0] ? { loadGenerator: runs[0].hono.generator } : {}),
+      },
     };
   },
 };

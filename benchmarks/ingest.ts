@@ -1,16 +1,22 @@
 // Scenario "ingest": POST /v1/send on a real ingest process (no handler: only the accept path).
-// 1. One receiver per request, autocannon with many connections (as the Hono ceiling).
+// 1. One receiver per request, many connections, the same load generator as the Hono ceiling
+//    (lib/http-load.ts: wrk when installed, else autocannon in its own process).
 // 2. 100 receivers per request: requests/s, deliveries/s, latency.
+// Both with the CPU of the load generator, of ingest and of Redis over the measured phase.
 // Usage: npx tsx benchmarks/ingest.ts [--runs=3] [--seconds=5] [--connections=64] [--batch-connections=16]
+//        [--loadgen=wrk|autocannon]
 import { SINGLE_CONNECTIONS, singleBody } from './ceiling.ts';
-import { cannon } from './lib/cannon.ts';
 import { argNumber, isMain } from './lib/env.ts';
+import { type HttpLoadResult, httpLoad } from './lib/http-load.ts';
+import { badAnswers, httpRows } from './lib/http-report.ts';
 import { benchPlatform, seedSandbox } from './lib/platform.ts';
 import { runStandalone, type Scenario } from './lib/scenario.ts';
 import { cell, summarize } from './lib/stats.ts';
 
-type Shot = { rps: number; p50: number; p99: number; non2xx: number; errors: number; connections: number };
-export type IngestRun = { single: Shot; batch: Shot & { receivers: number; deliveriesPerSec: number } };
+export type IngestRun = {
+  single: HttpLoadResult;
+  batch: HttpLoadResult & { receivers: number; deliveriesPerSec: number };
+};
 
 const BATCH = 100;
 
@@ -37,64 +43,50 @@ export const ingest: Scenario<IngestRun> = {
     try {
       const { apiKey, templates } = await seedSandbox(p.admin, [{ messageType: 'notice' }]);
       const tpl = templates[0]!.id;
-      const url = `${p.baseUrl}/v1/send`;
-      const seconds = argNumber('seconds', 5);
-      const connections = SINGLE_CONNECTIONS();
-      const s = await cannon({ url, apiKey, body: singleBody(tpl), connections, seconds });
-      ctx.log(`ingest: single ${Math.round(s.rps)} req/s p99 ${s.p99} ms (non-2xx ${s.non2xx})`);
-      const bc = argNumber('batch-connections', 16);
-      const b = await cannon({ url, apiKey, body: batchBody(tpl, BATCH), connections: bc, seconds });
+      const load = (body: string, connections: number) =>
+        httpLoad({
+          url: `${p.baseUrl}/v1/send`,
+          apiKey,
+          body,
+          connections,
+          seconds: argNumber('seconds', 5),
+          serverPid: p.ingest!.child.pid!,
+          redis: ctx.redis,
+        });
+      const single = await load(singleBody(tpl), SINGLE_CONNECTIONS());
+      const c = single.cpu;
+      ctx.log(
+        `ingest: single ${Math.round(single.rps)} req/s p99 ${single.p99} ms (non-2xx ${single.non2xx}; ${single.generator} cores: generator ${c.loadGenerator.cores.toFixed(2)}, ingest ${c.server.cores.toFixed(2)}, redis ${c.redis.cores.toFixed(2)})`,
+      );
+      const b = await load(batchBody(tpl, BATCH), argNumber('batch-connections', 16));
       ctx.log(
         `ingest: batch ${Math.round(b.rps * BATCH)} deliveries/s p99 ${b.p99} ms (non-2xx ${b.non2xx})`,
       );
-      return {
-        single: { rps: s.rps, p50: s.p50, p99: s.p99, non2xx: s.non2xx, errors: s.errors, connections },
-        batch: {
-          rps: b.rps,
-          p50: b.p50,
-          p99: b.p99,
-          non2xx: b.non2xx,
-          errors: b.errors,
-          connections: bc,
-          receivers: BATCH,
-          deliveriesPerSec: b.rps * BATCH,
-        },
-      };
+      return { single, batch: { ...b, receivers: BATCH, deliveriesPerSec: b.rps * BATCH } };
     } finally {
       await p.close();
     }
   },
   report(runs) {
     const sRps = summarize(runs.map((r) => r.single.rps));
-    const sP50 = summarize(runs.map((r) => r.single.p50));
-    const sP99 = summarize(runs.map((r) => r.single.p99));
-    const bRps = summarize(runs.map((r) => r.batch.rps));
     const bDps = summarize(runs.map((r) => r.batch.deliveriesPerSec));
-    const bP50 = summarize(runs.map((r) => r.batch.p50));
-    const bP99 = summarize(runs.map((r) => r.batch.p99));
-    const bad = runs.reduce(
-      (n, r) => n + r.single.non2xx + r.batch.non2xx + r.single.errors + r.batch.errors,
-      0,
-    );
-    const r0 = runs[0];
     const markdown = [
       '### Ingest: POST /v1/send (one ingest process, accept path only)',
       '',
       '| measure | median (min–max, spread) |',
       '|---|---:|',
-      `| 1 receiver/request: requests/s (autocannon, ${r0?.single.connections} connections) | ${cell(sRps)} |`,
-      `| 1 receiver/request: latency p50 / p99, ms | ${cell(sP50)} / ${cell(sP99)} |`,
-      `| ${BATCH} receivers/request: requests/s (${r0?.batch.connections} connections) | ${cell(bRps)} |`,
+      ...httpRows('1 receiver/request', runs.map((r) => r.single)),
+      ...httpRows(`${BATCH} receivers/request`, runs.map((r) => r.batch)),
       `| ${BATCH} receivers/request: deliveries/s | ${cell(bDps)} |`,
-      `| ${BATCH} receivers/request: latency p50 / p99, ms | ${cell(bP50)} / ${cell(bP99)} |`,
       '',
-      `Runs: ${runs.length}; non-2xx answers and errors over all runs: ${bad}.`,
+      `Runs: ${runs.length}; non-2xx answers and errors over all runs: ${badAnswers(runs.flatMap((r) => [r.single, r.batch]))}.`,
     ].join('\n');
     return {
       json: {
         scenario: 'ingest',
-        single: { rps: sRps, p50: sP50, p99: sP99 },
-        batch: { rps: bRps, deliveriesPerSec: bDps, p50: bP50, p99: bP99 },
+        generator: runs[0]?.single.generator,
+        single: { rps: sRps },
+        batch: { deliveriesPerSec: bDps },
         runs,
       },
       markdown,

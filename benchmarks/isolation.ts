@@ -11,7 +11,7 @@
 // Usage: npx tsx benchmarks/isolation.ts [--runs=3] [--flood=200000] [--auth-rate=200] [--auth-seconds=8]
 //        [--marketing-concurrency=n] (default: the handler's default)
 import { argNumber, isMain } from './lib/env.ts';
-import { acceptToSent, backlogOf } from './lib/events.ts';
+import { acceptedIds, acceptToSent, backlogOf } from './lib/events.ts';
 import { closedLoop, fixedRate, sendBodies, sendClient } from './lib/load.ts';
 import { benchPlatform, type Platform, seedSandbox, until } from './lib/platform.ts';
 import { runStandalone, type Scenario } from './lib/scenario.ts';
@@ -19,8 +19,8 @@ import { cell, fmt, type LatencySummary, latencySummary, summarize } from './lib
 
 /** One layout's measurement. */
 export type IsolationMeasure = {
-  unloaded: LatencySummary;
-  loaded: LatencySummary;
+  unloaded: LatencySummary & { loadGenCpuMsPerRequest: number };
+  loaded: LatencySummary & { loadGenCpuMsPerRequest: number };
   ratio: number;
   flood: number;
   floodSeconds: number;
@@ -45,20 +45,28 @@ async function authPhase(
   templateId: number,
   rate: number,
   seconds: number,
-): Promise<LatencySummary> {
-  const t0 = Date.now();
-  await fixedRate({ client, body: sendBodies(templateId, 1, 'a'), rate, seconds, maxInFlight: 256 });
+): Promise<LatencySummary & { loadGenCpuMsPerRequest: number }> {
+  const from = performance.now() + 1000; // the first second is left out: ramp-up
+  const ids: string[] = [];
+  const load = await fixedRate({
+    client,
+    body: sendBodies(templateId, 1, 'a'),
+    rate,
+    seconds,
+    maxInFlight: 256,
+    onAccepted: (text, issuedAt) => {
+      if (issuedAt >= from) ids.push(...acceptedIds(text));
+    },
+  });
   const stream = p.keys.stream('sandbox.auth');
   await until('auth drained', 60_000, async () => (await backlogOf(redis, stream, 'handlers')) === 0);
   const { latencies } = await acceptToSent({
     redis,
     keys: p.keys,
     partitions: 8,
-    from: t0 + 1000,
-    to: t0 + seconds * 1000,
-    templateId,
+    messageIds: ids,
   });
-  return latencySummary(latencies);
+  return { ...latencySummary(latencies), loadGenCpuMsPerRequest: load.cpuMsPerRequest };
 }
 
 async function measure(
@@ -144,6 +152,8 @@ export const isolation: Scenario<IsolationRun> = {
       l99: summarize(runs.map((r) => pick(r).loaded.p99)),
       ratio: summarize(runs.map((r) => pick(r).ratio)),
       left: summarize(runs.map((r) => pick(r).floodLeft)),
+      cpuU: summarize(runs.map((r) => pick(r).unloaded.loadGenCpuMsPerRequest)),
+      cpuL: summarize(runs.map((r) => pick(r).loaded.loadGenCpuMsPerRequest)),
     });
     const shared = stats((r) => r);
     const dedicated = stats((r) => r.dedicated);
@@ -161,6 +171,7 @@ export const isolation: Scenario<IsolationRun> = {
       row('auth accept→sent p99, during the flood, ms', (x) => cell(x.l99)),
       row('p99 ratio flood ÷ unloaded (within each run)', (x) => cell(x.ratio, 2)),
       row('marketing deliveries still queued when the auth phase ended', (x) => cell(x.left)),
+      row('load generator (harness) CPU ms per auth request, unloaded / flood', (x) => `${cell(x.cpuU, 3)} / ${cell(x.cpuL, 3)}`),
       '',
       `Runs: ${runs.length}; auth samples per phase ≈ ${r0?.loaded.count}.`,
     ].join('\n');

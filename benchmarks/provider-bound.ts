@@ -25,6 +25,8 @@ export type ProviderStep = {
   perSec: number;
   ratio: number;
   deliveries: number;
+  /** The harness's CPU per request (100 receivers) while it queued the step's deliveries. */
+  loadGenCpuMsPerRequest: number;
 };
 export type ProviderRun = { steps: ProviderStep[] };
 
@@ -70,11 +72,19 @@ export const providerBound: Scenario<ProviderRun> = {
           samples.push({ t: performance.now(), done });
           return done >= n;
         });
-        await fill;
+        const filled = await fill;
         const a = samples.find((s) => s.done >= n * 0.1)!;
         const b = samples.find((s) => s.done >= n * 0.9)!;
         const perSec = ((b.done - a.done) * 1000) / (b.t - a.t);
-        steps.push({ processes: k, concurrency, bound, perSec, ratio: perSec / bound, deliveries: n });
+        steps.push({
+          processes: k,
+          concurrency,
+          bound,
+          perSec,
+          ratio: perSec / bound,
+          deliveries: n,
+          loadGenCpuMsPerRequest: filled.cpuMsPerRequest,
+        });
         ctx.log(
           `provider-bound: ${k} handler(s) ${Math.round(perSec)}/s of bound ${bound}/s (${((perSec / bound) * 100).toFixed(1)}%)`,
         );
@@ -93,6 +103,7 @@ export const providerBound: Scenario<ProviderRun> = {
         bound: of[0]!.bound,
         rate: summarize(of.map((s) => s.perSec)),
         ratio: summarize(of.map((s) => s.ratio)),
+        loadGen: summarize(of.map((s) => s.loadGenCpuMsPerRequest)),
       };
     });
     // The headline ratio: every step of every run, median (each ratio is inside its own run).
@@ -108,9 +119,11 @@ export const providerBound: Scenario<ProviderRun> = {
     const markdown = [
       `### Provider-bound: ${LATENCY_MS} ms fake provider, ${c} concurrent deliveries per handler process`,
       '',
-      "| handler processes | Little's-law bound, /s | measured deliveries/s, median (min–max, spread) | measured ÷ bound |",
-      '|---:|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.k} | ${fmt(r.bound)} | ${cell(r.rate)} | ${cell(r.ratio, 3)} |`),
+      "| handler processes | Little's-law bound, /s | measured deliveries/s, median (min–max, spread) | measured ÷ bound | load generator (harness) CPU ms per request |",
+      '|---:|---:|---:|---:|---:|',
+      ...rows.map(
+        (r) => `| ${r.k} | ${fmt(r.bound)} | ${cell(r.rate)} | ${cell(r.ratio, 3)} | ${cell(r.loadGen, 3)} |`,
+      ),
       '',
       `Median of all steps' ratios: ${all.median.toFixed(3)}. Runs: ${runs.length}. Chart: provider-bound.svg.`,
       '',
@@ -126,7 +139,10 @@ export const providerBound: Scenario<ProviderRun> = {
         runs,
       },
       markdown,
-      summary: { providerBoundRatio: all.median },
+      summary: {
+        providerBoundRatio: all.median,
+        ...Object.fromEntries(rows.map((r) => [`providerBoundRatio${r.k}`, r.ratio.median])),
+      },
     };
   },
 };

@@ -23,13 +23,15 @@ export type Child = Readonly<{
 
 /**
  * Runs `benchmarks/lib/<file>` under tsx as a child process with the given arguments (it
- * inherits this process's environment). Helpers talk back with one JSON line on stdout.
+ * inherits this process's environment, plus `env`: values that should not show in a process
+ * listing, such as an API key). Helpers talk back with one JSON line on stdout.
  *
  * @example const c = runChild('stream-ceiling.ts', ['--count=200000']); const r = await c.firstJson();
  */
-export function runChild(file: string, args: readonly string[]): Child {
+export function runChild(file: string, args: readonly string[], env: Record<string, string> = {}): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', `benchmarks/lib/${file}`, ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,69 +1,70 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../pkg/redis/keys.ts';
 import { addDays, bucketer } from '../../pkg/stats/buckets.ts';
-import { templateStats } from '../../pkg/stats/read.ts';
+import { messageTrace, type ReadDeps, templateStats } from '../../pkg/stats/read.ts';
 
-/** Accept and sent times (ms) of one message, from its lifecycle events. */
-type Times = { accepted?: number; sent?: number; tpl: number };
+/** Accept→sent of one message from its trace; `undefined` while it has not reached `sent`. */
+async function acceptToSentOf(deps: ReadDeps, id: string): Promise<number | undefined> {
+  const t = await messageTrace(deps, id);
+  const accepted = t?.timeline.find((x) => x.state === 'accepted');
+  const sent = t?.timeline.find((x) => x.state === 'sent');
+  if (!accepted || !sent) return undefined;
+  return Date.parse(sent.at) - Date.parse(accepted.at);
+}
 
 /**
- * Accept→sent latency (ms) of every message accepted in `[from, to)` that reached `sent`, read
- * from the partitions' lifecycle event streams (accept time from the `accepted` event written
- * by ingest, sent time from the `sent` event the handler wrote with its ledger record). Also
- * counts accepted messages that never reached `sent` (`unsent`).
+ * Accept→sent latency (ms) of each of `messageIds` that reached `sent`, read from the message's
+ * trace (the platform's own read behind `GET /v1/messages/:id`, so the benchmark follows the
+ * platform wherever it keeps timelines): accept time from the `accepted` state written by
+ * ingest, sent time from the `sent` state the handler recorded. Messages without `sent` yet are
+ * read again until none is missing or none arrived for `settleMs` (the timeline may be written
+ * after the acknowledgement, e.g. by a folding aggregator); those left count as `unsent`.
  *
- * @example const { latencies } = await acceptToSent({ redis, keys, partitions: 8, from: t0, to: t1 });
+ * @example const { latencies, unsent } = await acceptToSent({ redis, keys, partitions: 8, messageIds });
  */
 export async function acceptToSent(opts: {
   redis: Redis;
   keys: Keys;
   partitions: number;
-  from: number;
-  to: number;
-  templateId?: number;
+  messageIds: readonly string[];
+  settleMs?: number;
 }): Promise<{ latencies: number[]; unsent: number }> {
-  const times = new Map<string, Times>();
-  for (let p = 0; p < opts.partitions; p++) {
-    let start = `${opts.from}-0`;
-    for (;;) {
-      const batch = (await opts.redis.call('XRANGE', opts.keys.events(p), start, '+', 'COUNT', 10_000)) as [
-        string,
-        string[],
-      ][];
-      for (const [, flat] of batch) {
-        let id = '';
-        let st = '';
-        let at = 0;
-        let tpl = 0;
-        for (let i = 0; i < flat.length; i += 2) {
-          const k = flat[i];
-          if (k === 'id') id = flat[i + 1]!;
-          else if (k === 'st') st = flat[i + 1]!;
-          else if (k === 'at') at = Number(flat[i + 1]);
-          else if (k === 'tpl') tpl = Number(flat[i + 1]);
-        }
-        if (st !== 'accepted' && st !== 'sent') continue;
-        if (opts.templateId !== undefined && tpl !== opts.templateId) continue;
-        let t = times.get(id);
-        if (!t) {
-          t = { tpl };
-          times.set(id, t);
-        }
-        if (st === 'accepted') t.accepted = at;
-        else t.sent = at;
-      }
-      if (batch.length < 10_000) break;
-      start = `(${batch[batch.length - 1]![0]}`;
-    }
-  }
+  const deps: ReadDeps = { redis: opts.redis, keys: opts.keys, partitions: opts.partitions };
+  const settleMs = opts.settleMs ?? 5000;
   const latencies: number[] = [];
-  let unsent = 0;
-  for (const t of times.values()) {
-    if (t.accepted === undefined || t.accepted < opts.from || t.accepted >= opts.to) continue;
-    if (t.sent === undefined) unsent++;
-    else latencies.push(t.sent - t.accepted);
+  let missing = [...new Set(opts.messageIds)];
+  let progressAt = Date.now();
+  const hardEnd = Date.now() + 120_000;
+  for (;;) {
+    const still: string[] = [];
+    for (let i = 0; i < missing.length; i += 1000) {
+      const chunk = missing.slice(i, i + 1000);
+      const got = await Promise.all(chunk.map((id) => acceptToSentOf(deps, id)));
+      got.forEach((ms, j) => {
+        if (ms === undefined) still.push(chunk[j]!);
+        else latencies.push(ms);
+      });
+    }
+    if (still.length < missing.length) progressAt = Date.now();
+    missing = still;
+    if (missing.length === 0 || Date.now() - progressAt > settleMs || Date.now() > hardEnd) break;
+    await new Promise((r) => setTimeout(r, 200));
   }
-  return { latencies, unsent };
+  return { latencies, unsent: missing.length };
+}
+
+/**
+ * The message ids of a `202` answer of `POST /v1/send` (one per receiver); none for others.
+ *
+ * @example const ids = acceptedIds(res.text);
+ */
+export function acceptedIds(text: string): string[] {
+  try {
+    const v = JSON.parse(text) as { messageIds?: unknown };
+    return Array.isArray(v.messageIds) ? v.messageIds.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /**

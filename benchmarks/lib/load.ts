@@ -81,11 +81,25 @@ export type LoadReport = {
   seconds: number;
   /** Requests not issued on time because `maxInFlight` were outstanding (fixed rate only). */
   skipped: number;
+  /**
+   * CPU ms per request of this process (the harness is the load generator of open-loop and
+   * gated phases; wrk cannot keep a fixed rate or watch a queue), over the whole phase.
+   */
+  cpuMsPerRequest: number;
   firstError?: string;
 };
 
 const tally = () => {
-  const r: LoadReport = { requests: 0, accepted: 0, errors: 0, statuses: {}, seconds: 0, skipped: 0 };
+  const r: LoadReport = {
+    requests: 0,
+    accepted: 0,
+    errors: 0,
+    statuses: {},
+    seconds: 0,
+    skipped: 0,
+    cpuMsPerRequest: 0,
+  };
+  const cpu0 = process.cpuUsage();
   const done = (status: number, text: string) => {
     r.requests++;
     r.statuses[status] = (r.statuses[status] ?? 0) + 1;
@@ -101,7 +115,14 @@ const tally = () => {
     r.statuses['network'] = (r.statuses['network'] ?? 0) + 1;
     r.firstError ??= String((err as Error)?.message ?? err);
   };
-  return { r, done, fail };
+  /** Stamps the phase's duration and the process's CPU per request since the tally began. */
+  const finish = (t0: number) => {
+    const cpu = process.cpuUsage(cpu0);
+    r.seconds = (performance.now() - t0) / 1000;
+    r.cpuMsPerRequest = (cpu.user + cpu.system) / 1000 / Math.max(1, r.requests);
+    return r;
+  };
+  return { r, done, fail, finish };
 };
 
 /**
@@ -116,8 +137,10 @@ export async function fixedRate(opts: {
   rate: number;
   seconds: number;
   maxInFlight: number;
+  /** Called with each 202 answer's text and the time (performance.now()) its request was issued. */
+  onAccepted?: (text: string, issuedAt: number) => void;
 }): Promise<LoadReport> {
-  const { r, done, fail } = tally();
+  const { r, done, fail, finish } = tally();
   const t0 = performance.now();
   const end = t0 + opts.seconds * 1000;
   let issued = 0;
@@ -132,9 +155,13 @@ export async function fixedRate(opts: {
         continue;
       }
       inFlight++;
+      const issuedAt = performance.now();
       const p: Promise<void> = opts.client
         .post(opts.body())
-        .then((x) => done(x.status, x.text), fail)
+        .then((x) => {
+          done(x.status, x.text);
+          if (x.status === 202) opts.onAccepted?.(x.text, issuedAt);
+        }, fail)
         .finally(() => {
           inFlight--;
           pending.delete(p);
@@ -144,8 +171,7 @@ export async function fixedRate(opts: {
     await sleep(1);
   }
   await Promise.all(pending);
-  r.seconds = (performance.now() - t0) / 1000;
-  return r;
+  return finish(t0);
 }
 
 /**
@@ -163,7 +189,7 @@ export async function closedLoop(opts: {
   /** Stop after issuing this many requests. */
   maxRequests?: number;
 }): Promise<LoadReport> {
-  const { r, done, fail } = tally();
+  const { r, done, fail, finish } = tally();
   const t0 = performance.now();
   let issued = 0;
   const max = opts.maxRequests ?? Number.POSITIVE_INFINITY;
@@ -179,6 +205,5 @@ export async function closedLoop(opts: {
       }
     }),
   );
-  r.seconds = (performance.now() - t0) / 1000;
-  return r;
+  return finish(t0);
 }

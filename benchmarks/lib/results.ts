@@ -1,21 +1,49 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Redis } from 'ioredis';
+import { argString } from './env.ts';
 
-/** Where every scenario writes: `benchmarks/results/`. */
-export const RESULTS_DIR = new URL('../results/', import.meta.url);
+/** Whether `--results-dir=` sends this run's files elsewhere (a trial run: READMEs untouched). */
+export const TRIAL_RUN = argString('results-dir', '') !== '';
 
-/** The keys of `summary.json` (issue 6), each the median of its scenario's runs. */
-export type SummaryKey =
-  | 'ceilingStreamPerSec'
-  | 'ceilingHonoXaddRps'
-  | 'bullmqPerSec'
-  | 'ingestSingleRps'
-  | 'ingestBatchDeliveriesPerSec'
-  | 'e2ePerSec'
-  | 'e2eP99MsAt5k'
-  | 'providerBoundRatio'
-  | 'isolationP99Ratio';
+/**
+ * Where every scenario writes: `benchmarks/results/`, or `--results-dir=<dir>` (relative to
+ * the working directory) for a trial run that must not touch the committed results.
+ */
+export const RESULTS_DIR = TRIAL_RUN
+  ? pathToFileURL(`${resolve(argString('results-dir', ''))}/`)
+  : new URL('../results/', import.meta.url);
+
+/**
+ * The keys of `summary.json` (issues 6 and 10), each the median of its scenario's runs; the
+ * three ratios are medians of per-round ratios, written by `npm run bench` only.
+ */
+export const SUMMARY_KEYS = [
+  'ceilingStreamPerSec',
+  'ceilingHonoXaddRps',
+  'bullmqPerSec',
+  'ingestSingleRps',
+  'ingestBatchDeliveriesPerSec',
+  'e2ePerSec',
+  'e2eP99MsAt5k',
+  'e2eP999MsAt5k',
+  'providerBoundRatio',
+  'providerBoundRatio1',
+  'providerBoundRatio2',
+  'providerBoundRatio4',
+  'isolationP99Ratio',
+  'isolationDedicatedP99Ratio',
+  'redisBytesPerDelivery',
+  'handlerRssMb',
+  'e2eVsBullmq',
+  'e2eVsStreams',
+  'ingestVsHonoXadd',
+] as const;
+
+/** One key of `summary.json`. */
+export type SummaryKey = (typeof SUMMARY_KEYS)[number];
 
 /** The machine a result was measured on. */
 export type Machine = Readonly<{ cpu: string; cores: number; memGb: number; node: string; redis: string }>;
@@ -57,7 +85,7 @@ export function writeResult(name: string, json: unknown, markdown: string): void
  */
 export async function updateSummary(
   redis: Redis,
-  values: Partial<Record<SummaryKey, number>>,
+  values: Partial<Record<SummaryKey, number>> & { loadGenerator?: string },
 ): Promise<Record<string, unknown>> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = new URL('summary.json', RESULTS_DIR);
@@ -70,7 +98,7 @@ export async function updateSummary(
     }
   }
   const rounded = Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [k, Math.round((v as number) * 1000) / 1000]),
+    Object.entries(values).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 1000) / 1000 : v]),
   );
   const next = { ...current, ...rounded, machine: await machine(redis), at: new Date().toISOString() };
   writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`);

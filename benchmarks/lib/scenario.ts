@@ -20,7 +20,7 @@ export type BenchContext = Readonly<{
 export type ScenarioReport = Readonly<{
   json: unknown;
   markdown: string;
-  summary: Partial<Record<SummaryKey, number>>;
+  summary: Partial<Record<SummaryKey, number>> & { loadGenerator?: string };
 }>;
 
 /**

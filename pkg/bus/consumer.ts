@@ -3,7 +3,7 @@ import type { Entry, Settlement } from './entry.ts';
 import { parseEntries } from './entry.ts';
 import { reclaimStalled, touchPending } from './janitor.ts';
 import { ensureGroup } from './publish.ts';
-import { settle } from './settle.ts';
+import { createAcker, settle } from './settle.ts';
 import { createSlots } from './slots.ts';
 import { createWaker, repeat } from './timing.ts';
 import { trimAcknowledged } from './trim.ts';
@@ -130,6 +130,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   };
   blocking.on('ready', refreshId);
 
+  // Acks of one read leave in one call per stream.
+  const ack = createAcker(redis, group);
+
   const dispatch = (entry: Entry) => {
     inFlight.get(entry.stream)?.add(entry.id);
     const p = slots
@@ -148,7 +151,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
           deadKey: opts.deadKeyOf(entry.stream),
         };
         try {
-          if (!(await settle(redis, target, entry, s))) counters.stale++;
+          if (!(await settle(redis, target, entry, s, ack))) counters.stale++;
           else if (s.kind === 'ack') counters.acked++;
           else if (s.kind === 'delay') counters.delayed++;
           else counters.dead++;

@@ -2,6 +2,7 @@ import { loadScriptDir, type ScriptClient } from '../redis/lua.ts';
 
 /** The bus's Lua scripts (`scripts/<kebab-name>.lua`, value = KEYS count). */
 const SCRIPTS = loadScriptDir(new URL('./scripts/', import.meta.url), {
+  ackMany: 1,
   settleDelay: 2,
   settleDead: 2,
   deadLetterStalled: 2,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { tickBatcher } from '../redis/tick-batch.ts';
 import { encodeMember } from './delayed.ts';
 import { type Entry, flatOf, type Settlement } from './entry.ts';
 import { runScript } from './scripts.ts';
@@ -9,6 +10,25 @@ export type SettleTarget = Readonly<{
   delayedKey: string;
   deadKey: string;
 }>;
+
+/** Acknowledges one entry; `true` when it was still pending (see {@link createAcker}). */
+export type Acker = (stream: string, id: string) => Promise<boolean>;
+
+/**
+ * Acknowledgements of one consumer group, coalesced: every ack of one turn of the event loop on
+ * a stream goes out as one `ack-many` call (a read's entries settle within a turn or two), each
+ * still answered on its own.
+ *
+ * @example const ack = createAcker(redis, 'handlers'); await settle(redis, target, entry, s, ack);
+ */
+export function createAcker(redis: Redis, group: string): Acker {
+  const batch = tickBatcher<{ stream: string; id: string }, number>({
+    groupOf: (e) => e.stream,
+    run: async (stream, items) =>
+      (await runScript(redis, 'ackMany', [String(stream)], [group, ...items.map((e) => e.id)])) as number[],
+  });
+  return async (stream, id) => (await batch({ stream, id })) === 1;
+}
 
 /**
  * Applies a settlement and acknowledges the entry in one atomic step (XACK; XACK + ZADD; XACK +
@@ -23,9 +43,11 @@ export async function settle(
   target: SettleTarget,
   entry: Pick<Entry, 'stream' | 'id'>,
   s: Settlement,
+  ack?: Acker,
 ): Promise<boolean> {
   switch (s?.kind) {
     case 'ack':
+      if (ack) return ack(entry.stream, entry.id);
       return (await redis.xack(entry.stream, target.group, entry.id)) === 1;
     case 'delay': {
       if (!Number.isFinite(s.dueAt)) throw new Error(`delay settlement needs a finite dueAt, got ${s.dueAt}`);

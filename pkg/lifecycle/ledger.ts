@@ -3,7 +3,8 @@ import type { Delivery } from '../domain/delivery.ts';
 import { encodeEvent, eventOf, type LifecycleEvent, partitionOf } from '../domain/events.ts';
 import { FINAL_STATES, type State } from '../domain/states.ts';
 import type { Keys } from '../redis/keys.ts';
-import { loadScripts } from '../redis/lua.ts';
+import { type LuaScript, loadLuaFile, loadScripts } from '../redis/lua.ts';
+import { tickBatcher } from '../redis/tick-batch.ts';
 
 /** What `begin` found: go ahead with the provider call, or the message is already done. */
 export type BeginResult =
@@ -46,13 +47,27 @@ const flat = (events: readonly LifecycleEvent[]): string[] => events.flatMap(enc
  */
 export function createLedger(opts: { redis: Redis; keys: Keys; partitions: number; ttlMs: number }) {
   const { redis, keys, partitions, ttlMs } = opts;
-  const run = loadScripts(redis, new URL('./scripts/', import.meta.url), {
-    accept: 2,
-    attemptBegin: 2,
-    attemptFinish: 2,
-    cancel: 2,
-    recalled: 2,
-  });
+  const run = loadScripts(redis, new URL('./scripts/', import.meta.url), { cancel: 2, recalled: 2 });
+  // Many messages of one partition per call (KEYS: the partition's events, then the records).
+  const many = {
+    accept: loadLuaFile(new URL('./scripts/accept.lua', import.meta.url)),
+    attemptBegin: loadLuaFile(new URL('./scripts/attempt-begin.lua', import.meta.url)),
+    attemptFinish: loadLuaFile(new URL('./scripts/attempt-finish.lua', import.meta.url)),
+  };
+  /** One script call per partition per turn of the event loop for `script`'s messages. */
+  const batched = <R>(script: LuaScript) =>
+    tickBatcher<{ messageId: string; args: readonly (string | number)[] }, R>({
+      groupOf: (m) => partitionOf(m.messageId, partitions),
+      run: async (p, items) =>
+        (await script(
+          redis,
+          [keys.events(Number(p)), ...items.map((m) => keys.attempt(Number(p), m.messageId))],
+          [items.length, ...items.flatMap((m) => m.args)],
+        )) as R[],
+    });
+  const acceptOne = batched<number>(many.accept);
+  const beginOne = batched<(string | number)[]>(many.attemptBegin);
+  const finishOne = batched<number>(many.attemptFinish);
   const keysOf = (messageId: string): [string, string] => {
     const p = partitionOf(messageId, partitions);
     return [keys.attempt(p, messageId), keys.events(p)];
@@ -81,18 +96,21 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
     accept(d: Delivery, now: number, scheduledReason?: string, appId?: number): Promise<unknown> {
       const events = [eventOf(d, 'accepted', now)];
       if (scheduledReason !== undefined) events.push(eventOf(d, 'scheduled', now, scheduledReason));
-      return run.accept(keysOf(d.id), [
-        scheduledReason === undefined ? 'accepted' : 'scheduled',
-        ttlMs,
-        appId === undefined ? '' : String(appId),
-        d.templateId,
-        d.receiver,
-        d.channel,
-        d.messageType,
-        now,
-        events.length,
-        ...flat(events),
-      ]);
+      return acceptOne({
+        messageId: d.id,
+        args: [
+          scheduledReason === undefined ? 'accepted' : 'scheduled',
+          ttlMs,
+          appId === undefined ? '' : String(appId),
+          d.templateId,
+          d.receiver,
+          d.channel,
+          d.messageType,
+          now,
+          events.length,
+          ...flat(events),
+        ],
+      });
     },
 
     /** Records a provider attempt (`sending`) unless the message was already sent or cancelled. */
@@ -103,16 +121,20 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
       reclaimed = false,
       account?: AccountTag,
     ): Promise<BeginResult> {
-      const event = eventOf(d, 'sending', now, d.attempt > 1 ? `attempt ${d.attempt}` : '', account);
-      const r = (await run.attemptBegin(keysOf(d.id), [
-        consumer,
-        now,
-        ttlMs,
-        reclaimed ? '1' : '0',
-        account?.id ?? 0,
-        account?.provider ?? '',
-        ...encodeEvent(event),
-      ])) as (string | number)[];
+      // Emitted only for an in-doubt resend (see attempt-begin.lua).
+      const event = eventOf(d, 'sending', now, `in-doubt resend (attempt ${d.attempt})`, account);
+      const r = await beginOne({
+        messageId: d.id,
+        args: [
+          consumer,
+          now,
+          ttlMs,
+          reclaimed ? '1' : '0',
+          account?.id ?? 0,
+          account?.provider ?? '',
+          ...encodeEvent(event),
+        ],
+      });
       if (r[0] === 'sent') return { kind: 'sent', providerMessageId: String(r[1] ?? '') };
       if (r[0] === 'cancelled') return { kind: 'cancelled' };
       if (r[0] === 'busy') return { kind: 'busy' };
@@ -214,15 +236,10 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
     events: readonly LifecycleEvent[],
   ): Promise<boolean> {
     const final = state === 'sent' || FINAL_STATES.has(state);
-    const r = await run.attemptFinish(keysOf(d.id), [
-      state,
-      at,
-      ttlMs,
-      providerMessageId,
-      final ? '1' : '0',
-      events.length,
-      ...flat(events),
-    ]);
+    const r = await finishOne({
+      messageId: d.id,
+      args: [state, at, ttlMs, providerMessageId, final ? '1' : '0', events.length, ...flat(events)],
+    });
     return Number(r) === 1;
   }
 }

@@ -17,6 +17,7 @@ const p = 3;
 
 /** The key sets each script is called with (one entry per distinct call site), or `included`. */
 const SCRIPTS: Record<string, 'included' | (() => string[])[]> = {
+  'bus/scripts/ack-many.lua': [() => [k.stream(route)]],
   'bus/scripts/dead-letter-stalled.lua': [() => [k.stream(route), k.deadLetters(route)]],
   'bus/scripts/move-due.lua': [() => [k.delayed(route), k.stream(route)]],
   'bus/scripts/settle-dead.lua': [() => [k.stream(route), k.deadLetters(route)]],
@@ -28,9 +29,9 @@ const SCRIPTS: Record<string, 'included' | (() => string[])[]> = {
   'channels/providers/sandbox/scripts/sandbox-read.lua': [() => [k.sandboxInbox()]],
   'ingest/scripts/idem-release.lua': [() => [k.idempotency(7, 'order-1')]],
   'ingest/scripts/idem-take-over.lua': [() => [k.idempotency(7, 'order-1')]],
-  'lifecycle/scripts/accept.lua': [() => [k.attempt(p, 'm1'), k.events(p)]],
-  'lifecycle/scripts/attempt-begin.lua': [() => [k.attempt(p, 'm1'), k.events(p)]],
-  'lifecycle/scripts/attempt-finish.lua': [() => [k.attempt(p, 'm1'), k.events(p)]],
+  'lifecycle/scripts/accept.lua': [() => [k.events(p), k.attempt(p, 'm1'), k.attempt(p, 'm2')]],
+  'lifecycle/scripts/attempt-begin.lua': [() => [k.events(p), k.attempt(p, 'm1'), k.attempt(p, 'm2')]],
+  'lifecycle/scripts/attempt-finish.lua': [() => [k.events(p), k.attempt(p, 'm1'), k.attempt(p, 'm2')]],
   'lifecycle/scripts/cancel.lua': [() => [k.attempt(p, 'm1'), k.events(p)]],
   'lifecycle/scripts/recalled.lua': [() => [k.attempt(p, 'm1'), k.events(p)]],
   'lifecycle/scripts/ended.lua': 'included',

@@ -6,7 +6,7 @@ import { fieldsToRecord } from '../domain/delivery.ts';
 import { decodeEvent } from '../domain/events.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { AGGREGATOR_GROUP, createApplier, type EventEntry } from './apply.ts';
+import { AGGREGATOR_GROUP, createApplier, DEFAULT_APPLY_EVENTS, type EventEntry } from './apply.ts';
 import { type EventLag, eventLag } from './lag.ts';
 import { createPartitionLeases } from './leases.ts';
 import { publishLive } from './live.ts';
@@ -36,10 +36,17 @@ export type AggregatorOptions = {
   instanceId?: string;
   /** Partition lease time to live; a dead instance's partitions move after this. Default 10 s. */
   leaseTtlMs?: number;
-  /** Entries read per partition per XREADGROUP. Default 500. */
+  /** Entries read per partition per XREADGROUP. Default 1000. */
   readCount?: number;
-  /** Events per apply script call. Default 250. */
+  /** Events per apply script call. Default `readCount`: one call per partition per read. */
   chunkSize?: number;
+  /**
+   * When a read returned no full batch (the aggregator keeps up), the next read starts this long
+   * after the previous one, so events gather into batches: a message's events then share one,
+   * and a batch's counters are summed before they are written. Counters and traces appear up to
+   * this much later. 0 reads again at once. Default 100 ms.
+   */
+  lingerMs?: number;
   /** XREADGROUP BLOCK time. Default 1000 ms. */
   blockMs?: number;
   /** Folded events older than this are trimmed from the event streams; 0 keeps all. Default 1 day. */
@@ -81,10 +88,11 @@ export async function startAggregator(opts: AggregatorOptions): Promise<Aggregat
   const leaseTtlMs = opts.leaseTtlMs ?? 10_000;
   const tickMs = Math.max(50, Math.floor(leaseTtlMs / 3));
   const blockMs = opts.blockMs ?? 1000;
-  const readCount = opts.readCount ?? 500;
+  const readCount = opts.readCount ?? DEFAULT_APPLY_EVENTS;
+  const lingerMs = opts.lingerMs ?? 100;
   const retentionMs = opts.eventRetentionMs ?? 86_400_000;
   const stats: AggregatorStats = { applied: 0, replayed: 0, batches: 0, errors: 0 };
-  const applier = createApplier({ ...opts, chunkSize: opts.chunkSize ?? 250 });
+  const applier = createApplier({ ...opts, chunkSize: opts.chunkSize ?? readCount });
   const partitionOfKey = new Map(Array.from({ length: partitions }, (_, p) => [keys.events(p), p]));
   /** Read cursor per owned partition: a pending-list position after acquisition, then '>'. */
   const cursors = new Map<number, string>();
@@ -171,6 +179,8 @@ export async function startAggregator(opts: AggregatorOptions): Promise<Aggregat
     }
   };
 
+  let readAt = 0;
+  let lastFull = true;
   const loop = async () => {
     while (!stopping) {
       try {
@@ -180,6 +190,12 @@ export async function startAggregator(opts: AggregatorOptions): Promise<Aggregat
           await pause(Math.min(blockMs, tickMs));
           continue;
         }
+        const wait = readAt + lingerMs - Date.now();
+        if (!lastFull && wait > 0) {
+          await pause(wait);
+          if (stopping) break;
+        }
+        readAt = Date.now();
         const reply = (await blocking.call(
           'XREADGROUP',
           'GROUP',
@@ -193,6 +209,7 @@ export async function startAggregator(opts: AggregatorOptions): Promise<Aggregat
           ...parts.map((p) => keys.events(p)),
           ...parts.map((p) => cursors.get(p)!),
         )) as ReadReply;
+        lastFull = reply?.some(([, entries]) => entries.length >= readCount) ?? false;
         if (reply) {
           // Partitions apply concurrently; wait for all before reading again, so one partition
           // never has two batches in flight.

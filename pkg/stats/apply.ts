@@ -18,6 +18,13 @@ export const AGGREGATOR_GROUP = 'aggregator';
 /** One read stream entry: `event` is undefined when the entry was malformed or deleted. */
 export type EventEntry = { streamId: string; event: LifecycleEvent | undefined };
 
+/**
+ * Events folded and applied per script call unless configured otherwise.
+ *
+ * @example createApplier({ ...deps, chunkSize: DEFAULT_APPLY_EVENTS })
+ */
+export const DEFAULT_APPLY_EVENTS = 1000;
+
 export type ApplyStatus = 'applied' | 'replay' | 'overlap';
 
 export type ApplierOptions = {
@@ -26,7 +33,11 @@ export type ApplierOptions = {
   timezone: string;
   traceTtlDays: number;
   counterTtlDays: number;
-  /** Events per script call (bounds script arguments and time Redis is busy). Default 250. */
+  /**
+   * Events per script call: a read batch up to this size is folded and applied as one, so its
+   * counters are summed once and each message's state is read once. Bounds the script's
+   * arguments and the time Redis is busy with it. Default 1000.
+   */
   chunkSize?: number;
 };
 
@@ -74,7 +85,7 @@ export function encodeApply(
   }
   for (const r of deltas.receivers) {
     args.push(
-      'r',
+      r.fresh ? 'n' : 'r',
       ref(k.statsReceiver(partition, r.receiver, r.day)),
       ref(k.statsReceiverState(partition, r.receiver, r.day)),
       r.messageId,
@@ -86,17 +97,17 @@ export function encodeApply(
 }
 
 /**
- * Applies read entries of one partition: folds them in chunks and runs `apply.lua` per chunk, so
- * counters, timelines, receiver listings, the applied-up-to id and the XACK land together. A
- * chunk already applied (redelivered after a crash) is only acknowledged. Entries must be in
- * stream order.
+ * Applies read entries of one partition: folds them in chunks (a read batch of up to
+ * `chunkSize` is one) and runs `apply.lua` per chunk, so counters, timelines, receiver listings,
+ * the applied-up-to id and the XACK land together. A chunk already applied (redelivered after a
+ * crash) is only acknowledged. Entries must be in stream order.
  *
  * @example
  * const applier = createApplier({ redis, keys, timezone: 'Asia/Shanghai', traceTtlDays: 7, counterTtlDays: 90 });
  * const r = await applier.apply(3, entries); // { applied: 480, replayed: 20, events: [...] }
  */
 export function createApplier(opts: ApplierOptions) {
-  const chunkSize = Math.max(1, opts.chunkSize ?? 250);
+  const chunkSize = Math.max(1, opts.chunkSize ?? DEFAULT_APPLY_EVENTS);
   const ttl = { traceTtlS: opts.traceTtlDays * 86_400, counterTtlS: opts.counterTtlDays * 86_400 };
 
   const runChunk = async (

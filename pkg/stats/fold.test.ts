@@ -44,6 +44,7 @@ describe('fold: every state', () => {
           messageId: 'm1',
           score: T0,
           latest: { at: T0, state, templateId: 7, channel: 'email', reason: `why-${state}` },
+          fresh: state === 'accepted' || state === 'scheduled',
         },
       ]);
     });

@@ -18,17 +18,33 @@ export type LatestState = { at: number; state: State; templateId: number; channe
  * partition; `pkg/stats/apply.ts` turns it into Redis commands.
  */
 export type Deltas = {
-  /** Per template and bucket (day `YYYY-MM-DD` and hour `YYYY-MM-DDTHH`): states counted. */
+  /**
+   * Per template and bucket (day `YYYY-MM-DD` and hour `YYYY-MM-DDTHH`): the summed count of
+   * each state. One entry per counter key and one count per field, however many events of the
+   * batch hit it, so the apply script runs one HINCRBY per (key, field) of the batch.
+   */
   counters: { templateId: number; bucket: string; counts: Counts }[];
   /** Per message (first-seen order): its events of this batch, in stream order. */
   timelines: { messageId: string; events: LifecycleEvent[] }[];
   /**
    * Per message: the receiver's day listing it appears in (the day it was accepted), its
-   * acceptance time (sort score) and its latest state in this batch (latest by event time, the
-   * later stream entry on a tie).
+   * acceptance time (sort score), its latest state in this batch (latest by event time, the
+   * later stream entry on a tie), and `fresh` when the batch holds the message's first event
+   * (`accepted` or `scheduled`), so it is probably not listed yet. `fresh` only picks the
+   * cheaper order of commands in the apply script; either value gives the same result.
    */
-  receivers: { receiver: string; day: Day; messageId: string; score: number; latest: LatestState }[];
+  receivers: {
+    receiver: string;
+    day: Day;
+    messageId: string;
+    score: number;
+    latest: LatestState;
+    fresh: boolean;
+  }[];
 };
+
+/** States a message's first event has: a message seen with one is probably new to its listing. */
+const FIRST_STATES: ReadonlySet<State> = new Set(['accepted', 'scheduled']);
 
 export type FoldOptions = { timezone: string; now: number };
 
@@ -103,6 +119,7 @@ export function fold(events: readonly FoldInput[], opts: FoldOptions): Deltas {
         messageId: event.messageId,
         score,
         latest,
+        fresh: FIRST_STATES.has(event.state),
       });
     } else if (event.at >= prev.latest.at) {
       prev.latest = latest;

@@ -1,18 +1,29 @@
--- accept: create a message's attempt record and emit `accepted` (and `scheduled` when held for
--- a future time), atomically.
--- KEYS[1] attempt hash of the message   (push:att:{pN}:<id>)
--- KEYS[2] event stream of its partition (push:ev:{pN})
--- ARGV[1] initial state (`accepted` | `scheduled`), ARGV[2] ttl ms,
--- ARGV[3] id of the app that sent it ('' for platform sends: cron, admin), checked by recall,
--- ARGV[4] template id, ARGV[5] receiver, ARGV[6] channel, ARGV[7] message type, ARGV[8] now ms,
--- ARGV[9] number of events, ARGV[10..] the events (encodeEvent, 20 strings each)
--- Returns 1, or 0 when the record already exists (a retried request with the same
--- Idempotency-Key: nothing is reset or emitted twice).
+-- accept: create the attempt records of many messages of one partition and emit each one's
+-- `accepted` (and `scheduled` when held for a future time), atomically. One call per partition
+-- per tick: ingest's accepts of one request (and of concurrent requests) share it.
+-- KEYS[1] event stream of the partition (push:ev:{pN})
+-- KEYS[2..] attempt hash of each message (push:att:{pN}:<id>), in ARGV order
+-- ARGV[1] number of messages; then per message: initial state (`accepted` | `scheduled`), ttl ms,
+--   id of the app that sent it ('' for platform sends), template id, receiver, channel,
+--   message type, now ms, number of events, the events (encodeEvent, 20 strings each)
+-- Returns one result per message: 1, or 0 when its record already exists (a retried request
+-- with the same Idempotency-Key: nothing is reset or emitted twice).
 --#include ended.lua
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'st', ARGV[1], 'n', 0, 'tpl', ARGV[4], 'rcv', ARGV[5], 'ch', ARGV[6],
-  'mt', ARGV[7], 't', ARGV[8])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'app', ARGV[3]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-emit_events(KEYS[2], 10, tonumber(ARGV[9]))
-return 1
+local out = {}
+local a = 2
+for i = 1, tonumber(ARGV[1]) do
+  local rec = KEYS[i + 1]
+  local n = tonumber(ARGV[a + 8])
+  if redis.call('EXISTS', rec) == 1 then
+    out[i] = 0
+  else
+    redis.call('HSET', rec, 'st', ARGV[a], 'n', 0, 'tpl', ARGV[a + 3], 'rcv', ARGV[a + 4],
+      'ch', ARGV[a + 5], 'mt', ARGV[a + 6], 't', ARGV[a + 7])
+    if ARGV[a + 2] ~= '' then redis.call('HSET', rec, 'app', ARGV[a + 2]) end
+    redis.call('PEXPIRE', rec, ARGV[a + 1])
+    emit_events(KEYS[1], a + 9, n)
+    out[i] = 1
+  end
+  a = a + 9 + n * 20
+end
+return out
