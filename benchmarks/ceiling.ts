@@ -78,7 +78,10 @@ export const ceiling: Scenario<CeilingRun> = {
       '| measure | median (min–max, spread) |',
       '|---|---:|',
       `| raw Redis Streams round trip, entries/s (pipelined XADD + XREADGROUP COUNT 500 + XACK, ${runs[0]?.stream.count} entries) | ${cell(stream)} |`,
-      ...httpRows('bare Hono + one XADD per request', runs.map((r) => r.hono)),
+      ...httpRows(
+        'bare Hono + one XADD per request',
+        runs.map((r) => r.hono),
+      ),
       '',
       `Runs: ${runs.length}; non-2xx answers and errors over all runs: ${badAnswers(runs.map((r) => r.hono))}.`,
     ].join('\n');

@@ -75,8 +75,14 @@ export const ingest: Scenario<IngestRun> = {
       '',
       '| measure | median (min–max, spread) |',
       '|---|---:|',
-      ...httpRows('1 receiver/request', runs.map((r) => r.single)),
-      ...httpRows(`${BATCH} receivers/request`, runs.map((r) => r.batch)),
+      ...httpRows(
+        '1 receiver/request',
+        runs.map((r) => r.single),
+      ),
+      ...httpRows(
+        `${BATCH} receivers/request`,
+        runs.map((r) => r.batch),
+      ),
       `| ${BATCH} receivers/request: deliveries/s | ${cell(bDps)} |`,
       '',
       `Runs: ${runs.length}; non-2xx answers and errors over all runs: ${badAnswers(runs.flatMap((r) => [r.single, r.batch]))}.`,

@@ -171,7 +171,10 @@ export const isolation: Scenario<IsolationRun> = {
       row('auth accept→sent p99, during the flood, ms', (x) => cell(x.l99)),
       row('p99 ratio flood ÷ unloaded (within each run)', (x) => cell(x.ratio, 2)),
       row('marketing deliveries still queued when the auth phase ended', (x) => cell(x.left)),
-      row('load generator (harness) CPU ms per auth request, unloaded / flood', (x) => `${cell(x.cpuU, 3)} / ${cell(x.cpuL, 3)}`),
+      row(
+        'load generator (harness) CPU ms per auth request, unloaded / flood',
+        (x) => `${cell(x.cpuU, 3)} / ${cell(x.cpuL, 3)}`,
+      ),
       '',
       `Runs: ${runs.length}; auth samples per phase ≈ ${r0?.loaded.count}.`,
     ].join('\n');

@@ -10,35 +10,26 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchAggregator, formatAggregatorBench } from './aggregator.ts';
 import { type CeilingRun, ceiling } from './ceiling.ts';
-import { type E2eRun, e2e, TARGET_RATE } from './e2e.ts';
+import { type E2eRun, e2e } from './e2e.ts';
 import { type IngestRun, ingest } from './ingest.ts';
 import { type IsolationRun, isolation } from './isolation.ts';
 import { argNumber, argString } from './lib/env.ts';
-import { machine, RESULTS_DIR, readSummary, writeResult } from './lib/results.ts';
+import { machine, RESULTS_DIR, SUMMARY_KEYS, TRIAL_RUN, updateSummary, writeResult } from './lib/results.ts';
 import { openContext, type Scenario, saveReport, type Timed, timedRun } from './lib/scenario.ts';
-import { cell, type RunSummary, summarize } from './lib/stats.ts';
 import { type PeerRun, peer } from './peer.ts';
 import { type ProviderRun, providerBound } from './provider-bound.ts';
+import {
+  isolationTargets,
+  issue10Targets,
+  loadGeneratorNote,
+  type RoundRuns,
+  ratioKeys,
+  type Target,
+  targetsTable,
+} from './targets.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a list of scenarios of different result types
 const ALL: Scenario<any>[] = [ceiling, peer, ingest, e2e, providerBound, isolation];
-
-type Target = {
-  name: string;
-  value: RunSummary | undefined;
-  goal: string;
-  met: (v: number) => boolean;
-  digits: number;
-};
-
-const ratiosPerRound = <A, B>(
-  a: readonly A[] | undefined,
-  b: readonly B[] | undefined,
-  f: (x: A, y: B) => number,
-) =>
-  a && b && a.length && b.length
-    ? summarize(a.slice(0, Math.min(a.length, b.length)).map((x, i) => f(x, b[i]!)))
-    : undefined;
 
 async function main() {
   const t0 = Date.now();
@@ -46,11 +37,14 @@ async function main() {
   const only = argString('only', '').split(',').filter(Boolean);
   const scenarios = only.length ? ALL.filter((s) => only.includes(s.name)) : ALL;
   const runs = new Map<string, Timed<unknown>[]>(scenarios.map((s) => [s.name, []]));
+  const minutesOf: Record<string, number> = {};
   try {
     for (let round = 0; round < ctx.runs; round++) {
       for (const s of scenarios) {
         ctx.log(`round ${round + 1}/${ctx.runs}: ${s.name}`);
+        const ts = Date.now();
         runs.get(s.name)!.push(await timedRun(ctx, s, round));
+        minutesOf[s.name] = (minutesOf[s.name] ?? 0) + (Date.now() - ts) / 60_000;
       }
     }
     const markdown: string[] = [];
@@ -61,102 +55,45 @@ async function main() {
     }
 
     const get = <R>(name: string) => runs.get(name) as Timed<R>[] | undefined;
-    const e2eRuns = get<E2eRun>('e2e');
-    const isolationRuns = get<IsolationRun>('isolation');
-    const isolationTarget = (layout: string, ratio: (r: IsolationRun) => number): Target => ({
-      name: `auth p99 during a 200k marketing flood ÷ unloaded, ${layout}`,
-      value: isolationRuns?.length ? summarize(isolationRuns.map(ratio)) : undefined,
-      goal: '≤ 2',
-      met: (v) => v <= 2,
-      digits: 2,
-    });
-    const targets: Target[] = [
-      {
-        name: 'end-to-end deliveries/s ÷ raw Redis Streams round trip',
-        value: ratiosPerRound(
-          e2eRuns,
-          get<CeilingRun>('ceiling'),
-          (e, c) => e.throughput.perSec / c.stream.perSec,
-        ),
-        goal: '≥ 0.30',
-        met: (v) => v >= 0.3,
-        digits: 3,
-      },
-      {
-        name: 'end-to-end deliveries/s ÷ BullMQ peer jobs/s',
-        value: ratiosPerRound(e2eRuns, get<PeerRun>('peer'), (e, p) => e.throughput.perSec / p.perSec),
-        goal: '≥ 3',
-        met: (v) => v >= 3,
-        digits: 2,
-      },
-      {
-        name: 'single-receiver ingest req/s ÷ bare Hono+XADD req/s',
-        value: ratiosPerRound(
-          get<IngestRun>('ingest'),
-          get<CeilingRun>('ceiling'),
-          (i, c) => i.single.rps / c.hono.rps,
-        ),
-        goal: '≥ 0.70',
-        met: (v) => v >= 0.7,
-        digits: 3,
-      },
-      {
-        name: 'accept→sent p99 at 5,000 deliveries/s, ms',
-        value: e2eRuns?.length
-          ? summarize(
-              e2eRuns.flatMap((r) =>
-                r.latency.filter((l) => l.offeredPerSec === TARGET_RATE).map((l) => l.p99),
-              ),
-            )
-          : undefined,
-        goal: '≤ 20',
-        met: (v) => v <= 20,
-        digits: 1,
-      },
-      {
-        name: "provider-bound throughput ÷ Little's-law bound",
-        value: get<ProviderRun>('provider-bound')?.length
-          ? summarize(get<ProviderRun>('provider-bound')!.flatMap((r) => r.steps.map((s) => s.ratio)))
-          : undefined,
-        goal: '≥ 0.90',
-        met: (v) => v >= 0.9,
-        digits: 3,
-      },
-      isolationTarget('one handler for every route', (r) => r.ratio),
-      isolationTarget('a dedicated auth handler (`HANDLER_ROUTES=*.auth`)', (r) => r.dedicated.ratio),
-    ];
+    const rounds: RoundRuns = {
+      ceiling: get<CeilingRun>('ceiling'),
+      peer: get<PeerRun>('peer'),
+      ingest: get<IngestRun>('ingest'),
+      e2e: get<E2eRun>('e2e'),
+      providerBound: get<ProviderRun>('provider-bound'),
+      isolation: get<IsolationRun>('isolation'),
+    };
+    const targets = issue10Targets(rounds);
+    const kept = isolationTargets(rounds.isolation);
+    const summary = await updateSummary(ctx.redis, ratioKeys(targets));
     const m = await machine(ctx.redis);
-    const summary = readSummary();
-    const keys = [
-      'ceilingStreamPerSec',
-      'ceilingHonoXaddRps',
-      'bullmqPerSec',
-      'ingestSingleRps',
-      'ingestBatchDeliveriesPerSec',
-      'e2ePerSec',
-      'e2eP99MsAt5k',
-      'providerBoundRatio',
-      'isolationP99Ratio',
-      'isolationDedicatedP99Ratio',
-    ];
     const minutes = (Date.now() - t0) / 60_000;
+    const perScenario = Object.entries(minutesOf)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ');
+    const keptTable = targetsTable('target kept from issue 6', kept);
     const table = [
       `Measured ${new Date().toISOString()} on ${m.cpu}, ${m.cores} cores, ${m.memGb} GB, Node ${m.node}, Redis ${m.redis} ` +
-        `(private redis-server, no persistence), MariaDB for the store; ${ctx.runs} rounds, ${minutes.toFixed(1)} min.`,
+        `(private redis-server, no persistence), MariaDB for the store; ${ctx.runs} rounds, ${minutes.toFixed(1)} min ` +
+        `(minutes per scenario over all rounds: ${perScenario}).`,
       '',
-      '| target (issue 6) | measured: median (min–max, spread) over rounds | goal | met |',
-      '|---|---:|---:|:---:|',
-      ...targets
-        .filter((t) => t.value)
-        .map(
-          (t) =>
-            `| ${t.name} | ${cell(t.value!, t.digits)} | ${t.goal} | ${t.met(t.value!.median) ? 'yes' : '**no**'} |`,
-        ),
+      ...targetsTable('target (issue 10)', targets),
+      ...(keptTable.length ? ['', ...keptTable] : []),
+      '',
+      loadGeneratorNote(rounds),
       '',
       '| summary.json key | median |',
       '|---|---:|',
-      ...keys.filter((k) => typeof summary[k] === 'number').map((k) => `| ${k} | ${summary[k]} |`),
+      ...[...SUMMARY_KEYS, 'loadGenerator']
+        .filter((k) => typeof summary[k] === 'number' || typeof summary[k] === 'string')
+        .map((k) => `| ${k} | ${summary[k]} |`),
     ].join('\n');
+    const targetJson = (t: Target) => ({
+      name: t.name,
+      goal: t.goal,
+      value: t.value,
+      met: t.value && t.met ? t.met(t.value.median) : null,
+    });
     writeResult(
       'summary-run',
       {
@@ -164,16 +101,13 @@ async function main() {
         machine: m,
         rounds: ctx.runs,
         minutes,
-        targets: targets.map((t) => ({
-          name: t.name,
-          goal: t.goal,
-          value: t.value,
-          met: t.value ? t.met(t.value.median) : null,
-        })),
+        minutesPerScenario: minutesOf,
+        targets: targets.map(targetJson),
+        keptTargets: kept.map(targetJson),
       },
       table,
     );
-    if (!argString('skip-aggregator', '') && !process.argv.includes('--skip-aggregator') && !only.length) {
+    if (!process.argv.includes('--skip-aggregator') && !only.length) {
       try {
         ctx.log('aggregator: 1 and 2 processes');
         const events = argNumber('agg-events', 200_000);
@@ -192,7 +126,9 @@ async function main() {
       new URL('summary.md', RESULTS_DIR),
       `## Benchmark summary\n\n${table}\n\n${markdown.join('\n\n')}\n`,
     );
-    updateReadme(table);
+    if (TRIAL_RUN)
+      ctx.log(`trial run (--results-dir): results in ${RESULTS_DIR.pathname}, READMEs untouched`);
+    else updateReadme(table);
 
     process.stdout.write(`${table}\n`);
     ctx.log(`done in ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
@@ -206,8 +142,8 @@ async function main() {
  * project README with the latest table, so both always show the last run.
  */
 function updateReadme(table: string) {
-  for (const rel of ['../README.md', '../../README.md']) {
-    const file = new URL(rel, RESULTS_DIR);
+  for (const rel of ['README.md', '../README.md']) {
+    const file = new URL(rel, import.meta.url);
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

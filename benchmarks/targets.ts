@@ -180,3 +180,34 @@ export function ratioKeys(targets: readonly Target[]): Partial<Record<SummaryKey
     targets.filter((t) => t.key && t.value).map((t) => [t.key!, t.value!.median]),
   ) as Partial<Record<SummaryKey, number>>;
 }
+
+/**
+ * One sentence on the load generator of the closed-loop HTTP phases and its CPU next to the
+ * server's (median cores busy over the rounds), so a reader sees it was not the limit.
+ *
+ * @example loadGeneratorNote(runs) // 'Load generator: wrk; bare Hono+XADD: wrk 0.05 cores vs server 0.85, …'
+ */
+export function loadGeneratorNote(r: RoundRuns): string {
+  const parts: string[] = [];
+  const shot = (label: string, shots: readonly { cpu: CeilingRun['hono']['cpu'] }[] | undefined) => {
+    if (!shots?.length) return;
+    const m = (f: (c: CeilingRun['hono']['cpu']) => number) => summarize(shots.map((s) => f(s.cpu))).median;
+    parts.push(
+      `${label}: generator ${m((c) => c.loadGenerator.cores).toFixed(2)} cores ` +
+        `(${m((c) => c.loadGenerator.msPerRequest).toFixed(3)} ms/request) vs server ${m((c) => c.server.cores).toFixed(2)} ` +
+        `(${m((c) => c.server.msPerRequest).toFixed(3)} ms/request), Redis ${m((c) => c.redis.cores).toFixed(2)}`,
+    );
+  };
+  shot(
+    'bare Hono+XADD',
+    r.ceiling?.map((c) => c.hono),
+  );
+  shot(
+    'single-receiver ingest',
+    r.ingest?.map((i) => i.single),
+  );
+  const gen = r.ceiling?.[0]?.hono.generator ?? r.ingest?.[0]?.single.generator;
+  return gen
+    ? `Load generator of the closed-loop HTTP phases: ${gen} (own process); ${parts.join('; ')}.`
+    : '';
+}

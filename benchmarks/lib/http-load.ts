@@ -44,8 +44,10 @@ let chosen: LoadGenerator | undefined;
 export function loadGenerator(): LoadGenerator {
   if (chosen) return chosen;
   const asked = argString('loadgen', '');
-  if (asked && asked !== 'wrk' && asked !== 'autocannon') throw new Error('--loadgen must be wrk or autocannon');
-  if (asked === 'wrk' && !hasWrk()) throw new Error('--loadgen=wrk but wrk is not installed (apt-get install wrk)');
+  if (asked && asked !== 'wrk' && asked !== 'autocannon')
+    throw new Error('--loadgen must be wrk or autocannon');
+  if (asked === 'wrk' && !hasWrk())
+    throw new Error('--loadgen=wrk but wrk is not installed (apt-get install wrk)');
   chosen = (asked as LoadGenerator) || (hasWrk() ? 'wrk' : 'autocannon');
   return chosen;
 }
@@ -138,7 +140,10 @@ export async function httpLoad(opts: {
     const serverMs = ((procUsage(opts.serverPid)?.cpuSeconds ?? 0) - server0) * 1000;
     const redisMs = ((await redisCpuSeconds(opts.redis)) - redis0) * 1000;
     const n = Math.max(1, r.requests);
-    const of = (ms: number, seconds: number): PhaseCpu => ({ msPerRequest: ms / n, cores: ms / 1000 / seconds });
+    const of = (ms: number, seconds: number): PhaseCpu => ({
+      msPerRequest: ms / n,
+      cores: ms / 1000 / seconds,
+    });
     return {
       generator,
       connections: opts.connections,

@@ -189,7 +189,7 @@ export async function closedLoop(opts: {
   /** Stop after issuing this many requests. */
   maxRequests?: number;
 }): Promise<LoadReport> {
-  const { r, done, fail, finish } = tally();
+  const { done, fail, finish } = tally();
   const t0 = performance.now();
   let issued = 0;
   const max = opts.maxRequests ?? Number.POSITIVE_INFINITY;
