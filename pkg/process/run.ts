@@ -41,7 +41,7 @@ export async function runProcess(
     process.exit(1);
   }
   const shutdown = onShutdown(core.log);
-  const stopTracing = startTracing({
+  const stopTracing = await startTracing({
     endpoint: config.otel.endpoint,
     serviceName: `${config.otel.serviceName}-${name}`,
   });

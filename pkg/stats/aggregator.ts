@@ -36,15 +36,23 @@ export type AggregatorOptions = {
   instanceId?: string;
   /** Partition lease time to live; a dead instance's partitions move after this. Default 10 s. */
   leaseTtlMs?: number;
-  /** Entries read per partition per XREADGROUP. Default 1000. */
+  /** Entries read per partition per XREADGROUP (at most; see `readBudget`). Default 1000. */
   readCount?: number;
+  /**
+   * Entries one XREADGROUP may return over all owned partitions: the per-partition count is
+   * lowered to `readBudget / partitions owned` (not below 100). A read larger than this outlives
+   * V8's young generation while it is folded and costs more in garbage collection than its
+   * bigger batches save (8 × 1000 entries measured 40% more CPU per event than 8 × 500).
+   * Default 4000.
+   */
+  readBudget?: number;
   /** Events per apply script call. Default `readCount`: one call per partition per read. */
   chunkSize?: number;
   /**
    * When a read returned no full batch (the aggregator keeps up), the next read starts this long
    * after the previous one, so events gather into batches: a message's events then share one,
    * and a batch's counters are summed before they are written. Counters and traces appear up to
-   * this much later. 0 reads again at once. Default 100 ms.
+   * this much later. 0 reads again at once. Default 200 ms.
    */
   lingerMs?: number;
   /** XREADGROUP BLOCK time. Default 1000 ms. */
@@ -72,9 +80,10 @@ type ReadReply = [string, [string, string[] | null][]][] | null;
 
 /**
  * Starts an aggregator instance: leases a fair share of the event partitions, reads them with
- * one blocking XREADGROUP (pending entries first after an acquisition, then new ones), folds each
- * batch and applies it exactly once (`apply.lua`), announces folded events on `eventsLive` while
- * someone listens, and trims folded events past the retention.
+ * one blocking XREADGROUP (pending entries first after an acquisition, then new ones; while it
+ * keeps up, one read per `lingerMs` so events gather into batches), folds each partition's batch
+ * and applies it exactly once in one script call (`apply.lua`), announces folded events on
+ * `eventsLive` while someone listens, and trims folded events past the retention.
  *
  * @example
  * const agg = await startAggregator({ redis, blocking, keys, partitions: 8, timezone: 'Asia/Shanghai',
@@ -89,7 +98,8 @@ export async function startAggregator(opts: AggregatorOptions): Promise<Aggregat
   const tickMs = Math.max(50, Math.floor(leaseTtlMs / 3));
   const blockMs = opts.blockMs ?? 1000;
   const readCount = opts.readCount ?? DEFAULT_APPLY_EVENTS;
-  const lingerMs = opts.lingerMs ?? 100;
+  const readBudget = opts.readBudget ?? 4000;
+  const lingerMs = opts.lingerMs ?? 200;
   const retentionMs = opts.eventRetentionMs ?? 86_400_000;
   const stats: AggregatorStats = { applied: 0, replayed: 0, batches: 0, errors: 0 };
   const applier = createApplier({ ...opts, chunkSize: opts.chunkSize ?? readCount });
@@ -196,20 +206,21 @@ export async function startAggregator(opts: AggregatorOptions): Promise<Aggregat
           if (stopping) break;
         }
         readAt = Date.now();
+        const count = Math.min(readCount, Math.max(100, Math.floor(readBudget / parts.length)));
         const reply = (await blocking.call(
           'XREADGROUP',
           'GROUP',
           AGGREGATOR_GROUP,
           AGGREGATOR_CONSUMER,
           'COUNT',
-          readCount,
+          count,
           'BLOCK',
           blockMs,
           'STREAMS',
           ...parts.map((p) => keys.events(p)),
           ...parts.map((p) => cursors.get(p)!),
         )) as ReadReply;
-        lastFull = reply?.some(([, entries]) => entries.length >= readCount) ?? false;
+        lastFull = reply?.some(([, entries]) => entries.length >= count) ?? false;
         if (reply) {
           // Partitions apply concurrently; wait for all before reading again, so one partition
           // never has two batches in flight.

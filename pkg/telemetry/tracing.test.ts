@@ -18,7 +18,7 @@ test('spans continue the caller trace and reach the OTLP endpoint', async () => 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  const stop = startTracing({ endpoint: `http://127.0.0.1:${port}`, serviceName: 'test' });
+  const stop = await startTracing({ endpoint: `http://127.0.0.1:${port}`, serviceName: 'test' });
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   let child = '';
   await inSpan('push.send', `00-${traceId}-00f067aa0ba902b7-01`, { k: 1 }, async (span) => {

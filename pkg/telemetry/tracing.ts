@@ -1,7 +1,5 @@
 import { context, propagation, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 
 const w3c = new W3CTraceContextPropagator();
 const tracer = () => trace.getTracer('pushline');
@@ -10,17 +8,23 @@ const tracer = () => trace.getTracer('pushline');
  * Starts OpenTelemetry tracing when an OTLP endpoint is configured; otherwise the API stays a
  * no-op and spans cost nothing. Returns a shutdown function that flushes pending spans.
  *
- * @example const stop = startTracing({ endpoint: config.otel.endpoint, serviceName: 'handler' });
+ * @example const stop = await startTracing({ endpoint: config.otel.endpoint, serviceName: 'handler' });
  */
-export function startTracing(opts: {
+export async function startTracing(opts: {
   endpoint: string | undefined;
   serviceName: string;
-}): () => Promise<void> {
+}): Promise<() => Promise<void>> {
   propagation.setGlobalPropagator(w3c);
-  if (!opts.endpoint) return async () => undefined;
+  const endpoint = opts.endpoint;
+  if (!endpoint) return async () => undefined;
+  // The SDK and exporter (~25 MB of a process's memory) load only when tracing is switched on.
+  const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+  ]);
   const sdk = new NodeSDK({
     serviceName: opts.serviceName,
-    traceExporter: new OTLPTraceExporter({ url: `${opts.endpoint.replace(/\/$/, '')}/v1/traces` }),
+    traceExporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }),
   });
   sdk.start();
   return () => sdk.shutdown();
