@@ -27,7 +27,7 @@ export function tickBatcher<I, O>(opts: {
         chunk.map((p) => p.item),
       );
       if (out.length !== chunk.length) throw new Error(`batch of ${chunk.length} answered ${out.length}`);
-      chunk.forEach((p, i) => p.resolve(out[i] as O));
+      for (const [i, p] of chunk.entries()) p.resolve(out[i] as O);
     } catch (err) {
       for (const p of chunk) p.reject(err);
     }
