@@ -52,7 +52,9 @@ export function eventOf(
     messageType: d.messageType,
     state,
     at,
-    reason,
+    // The timeline of the ledger record separates entries with \u001e and fields with \u001f.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: those separators are control characters
+    reason: reason.replace(/[\u001e\u001f]/g, ' '),
     ...(account ? { accountId: account.id, provider: account.provider } : {}),
   };
 }

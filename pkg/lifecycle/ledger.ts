@@ -47,7 +47,11 @@ const flat = (events: readonly LifecycleEvent[]): string[] => events.flatMap(enc
  */
 export function createLedger(opts: { redis: Redis; keys: Keys; partitions: number; ttlMs: number }) {
   const { redis, keys, partitions, ttlMs } = opts;
-  const run = loadScripts(redis, new URL('./scripts/', import.meta.url), { cancel: 2, recalled: 2 });
+  const run = loadScripts(redis, new URL('./scripts/', import.meta.url), {
+    cancel: 2,
+    recalled: 2,
+    receipt: 2,
+  });
   // Many messages of one partition per call (KEYS: the partition's events, then the records).
   const many = {
     accept: loadLuaFile(new URL('./scripts/accept.lua', import.meta.url)),
@@ -177,8 +181,7 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
       const r = await recordOf(messageId);
       if (!r) return false;
       const e = eventOf(identity(messageId, r), state, at, reason, accountOf(r));
-      await redis.xadd(keysOf(messageId)[1], '*', ...encodeEvent(e));
-      return true;
+      return Number(await run.receipt(keysOf(messageId), encodeEvent(e))) === 1;
     },
 
     /**

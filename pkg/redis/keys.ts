@@ -31,8 +31,6 @@ export function createKeys(prefix: string) {
     /** Hash state→count for one template and one day (`YYYY-MM-DD`) or hour (`YYYY-MM-DDTHH`). */
     statsTemplate: (partition: number, templateId: number, bucket: string) =>
       `${p}st:${part(partition)}:t:${templateId}:${bucket}`,
-    /** List of timeline entries of one message: JSON `[at, state, reason, tpl, ch, mt, rcv]`. */
-    statsTimeline: (partition: number, messageId: string) => `${p}st:${part(partition)}:m:${messageId}`,
     /** Sorted set of message ids accepted for a receiver on a day, scored by acceptance ms. */
     statsReceiver: (partition: number, receiver: string, day: string) =>
       `${p}st:${part(partition)}:r:${receiver}:${day}`,

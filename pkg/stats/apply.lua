@@ -2,17 +2,17 @@
 --
 -- KEYS[1]   the partition's event stream (consumer group ARGV[1])
 -- KEYS[2]   the partition's applied-up-to key (string: last applied stream id)
--- KEYS[3..] data keys of the partition (counters, timelines, receiver sets), referenced by index;
---           each counter and timeline key appears in one operation only (the fold sums per key)
+-- KEYS[3..] data keys of the partition (counters, receiver sets), referenced by index; each
+--           counter key appears in one operation only (the fold sums per key). Timelines are
+--           not folded: they live in the messages' ledger records (pkg/lifecycle/trace.ts).
 -- ARGV[1]   consumer group name
 -- ARGV[2]   first stream id of the batch
 -- ARGV[3]   last stream id of the batch
--- ARGV[4]   TTL of traces (timelines, receiver listings), seconds
+-- ARGV[4]   TTL of traces (receiver listings), seconds
 -- ARGV[5]   TTL of counters, seconds
 -- ARGV[6]   n: number of stream ids to acknowledge, followed by the n ids
 -- then operations, each a code followed by its arguments (key indexes are into KEYS):
 --   'c' key n (field incr)*n            HINCRBY each state counter (incr > 0)
---   't' key n entry*n                   RPUSH timeline entries
 --   'n' zkey hkey member score value    list the message on the receiver's day (ZADD NX) and set
 --                                       its latest state (HSET) unless the stored one is later
 --                                       (value starts with '<at>|'); the message is probably new
@@ -108,13 +108,6 @@ while i <= n do
     if created and redis.call('HLEN', key) == count then
       redis.call('EXPIRE', key, counterTtl)
     end
-  elseif op == 't' then
-    local key = KEYS[tonumber(ARGV[i + 1])]
-    local count = tonumber(ARGV[i + 2])
-    if redis.call('RPUSH', key, unpack(ARGV, i + 3, i + 2 + count)) == count then
-      redis.call('EXPIRE', key, traceTtl)
-    end
-    i = i + 3 + count
   elseif op == 'n' or op == 'r' then
     local zi = tonumber(ARGV[i + 1])
     local hkey = KEYS[tonumber(ARGV[i + 2])]

@@ -52,10 +52,21 @@ describe('apply.lua: exactly-once application of folded chunks', () => {
   const counts = (bucket: string) => redis.hgetall(keys.statsTemplate(P, 9, bucket));
   const pending = async () =>
     Number(((await redis.xpending(keys.events(P), AGGREGATOR_GROUP)) as [number])[0]);
+  /** Every key the aggregator's data lives under (SCAN, not KEYS: the server is shared). */
+  const statsKeys = async () => {
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${r.prefix}st:*`, 'COUNT', 1000);
+      cursor = next;
+      out.push(...found);
+    } while (cursor !== '0');
+    return out;
+  };
   const applier = (chunkSize = 2) =>
     createApplier({ redis, keys, timezone: TZ, traceTtlDays: 7, counterTtlDays: 90, chunkSize });
 
-  test('applies counters, timeline, receiver listing, applied id and ack together', async () => {
+  test('applies counters, receiver listing, applied id and ack together', async () => {
     const entries = await deliver([ev('a', 'accepted'), ev('a', 'sending', T0 + 1), ev('a', 'sent', T0 + 2)]);
     const res = await applier(2).apply(P, entries);
     assert.equal(res.applied, 3);
@@ -63,11 +74,27 @@ describe('apply.lua: exactly-once application of folded chunks', () => {
     assert.equal(res.events.length, 3);
     assert.deepEqual(await counts('2026-11-23'), { accepted: '1', sending: '1', sent: '1' });
     assert.deepEqual(await counts('2026-11-23T09'), { accepted: '1', sending: '1', sent: '1' });
-    assert.equal(await redis.llen(keys.statsTimeline(P, 'a')), 3);
     assert.equal(await redis.get(keys.statsApplied(P)), entries[2]!.streamId);
     assert.equal(await pending(), 0);
-    const ttl = await redis.ttl(keys.statsTimeline(P, 'a'));
-    assert.ok(ttl > 7 * 86_400 - 60 && ttl <= 7 * 86_400, `trace ttl ${ttl}`);
+    // Exactly these keys: timelines are the ledger's (pkg/lifecycle/trace.ts), none is written here.
+    const day = {
+      zset: keys.statsReceiver(P, 'r@x.com', '2026-11-23'),
+      hash: keys.statsReceiverState(P, 'r@x.com', '2026-11-23'),
+    };
+    assert.deepEqual(
+      (await statsKeys()).sort(),
+      [
+        keys.statsApplied(P),
+        keys.statsTemplate(P, 9, '2026-11-23'),
+        keys.statsTemplate(P, 9, '2026-11-23T09'),
+        day.zset,
+        day.hash,
+      ].sort(),
+    );
+    for (const key of [day.zset, day.hash]) {
+      const ttl = await redis.ttl(key);
+      assert.ok(ttl > 7 * 86_400 - 60 && ttl <= 7 * 86_400, `trace ttl of ${key}: ${ttl}`);
+    }
     const cttl = await redis.ttl(keys.statsTemplate(P, 9, '2026-11-23'));
     assert.ok(cttl > 90 * 86_400 - 60 && cttl <= 90 * 86_400, `counter ttl ${cttl}`);
     assert.equal(await redis.zscore(keys.statsReceiver(P, 'r@x.com', '2026-11-23'), 'a'), String(T0));
@@ -83,7 +110,11 @@ describe('apply.lua: exactly-once application of folded chunks', () => {
     const again = await applier(10).apply(P, entries);
     assert.deepEqual([again.applied, again.replayed, again.events.length], [0, 2, 0]);
     assert.deepEqual(await counts('2026-11-23'), { accepted: '2', sending: '1', sent: '1', failed: '1' });
-    assert.equal(await redis.llen(keys.statsTimeline(P, 'b')), 2);
+    assert.equal(
+      await redis.hget(keys.statsReceiverState(P, 'r@x.com', '2026-11-23'), 'b'),
+      `${T0 + 5}|failed|9|sms|smtp 550`,
+    );
+    assert.equal(await redis.zcard(keys.statsReceiver(P, 'r@x.com', '2026-11-23')), 2);
     assert.equal(await pending(), 0);
   });
 
@@ -111,10 +142,9 @@ describe('apply.lua: exactly-once application of folded chunks', () => {
     assert.deepEqual([res.applied, res.replayed], [2, 2]);
     const day = await counts('2026-11-23');
     assert.deepEqual([day.accepted, day.sending, day.sent, day.delivered], ['3', '2', '2', '1']);
-    const tl = await redis.lrange(keys.statsTimeline(P, 'c'), 0, -1);
-    assert.deepEqual(
-      tl.map((s) => JSON.parse(s)[1]),
-      ['accepted', 'sending', 'sent', 'delivered'],
+    assert.equal(
+      await redis.hget(keys.statsReceiverState(P, 'r@x.com', '2026-11-23'), 'c'),
+      `${T0 + 3}|delivered|9|sms|`,
     );
     assert.equal(await redis.get(keys.statsApplied(P)), entries[3]!.streamId);
     assert.equal(await pending(), 0);
@@ -132,9 +162,12 @@ describe('apply.lua: exactly-once application of folded chunks', () => {
   test('entries deleted from the stream while pending are acknowledged and skipped', async () => {
     const entries = await deliver([ev('e', 'accepted')]);
     const gone: EventEntry[] = entries.map((e) => ({ streamId: e.streamId, event: undefined }));
+    const before = await counts('2026-11-23');
     const res = await applier().apply(P, gone);
     assert.deepEqual([res.applied, res.events.length], [1, 0]);
-    assert.equal(await redis.exists(keys.statsTimeline(P, 'e')), 0);
+    assert.deepEqual(await counts('2026-11-23'), before);
+    assert.equal(await redis.zscore(keys.statsReceiver(P, 'r@x.com', '2026-11-23'), 'e'), null);
+    assert.equal(await redis.get(keys.statsApplied(P)), entries[0]!.streamId);
     assert.equal(await pending(), 0);
   });
 });

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { LifecycleEvent } from '../domain/events.ts';
 import type { Keys } from '../redis/keys.ts';
 import { loadLuaFile } from '../redis/lua.ts';
-import { encodeLatest, encodeTimelineEntry } from './codec.ts';
+import { encodeLatest } from './codec.ts';
 import { type Deltas, fold } from './fold.ts';
 import { compareStreamIds } from './ids.ts';
 
@@ -79,10 +79,7 @@ export function encodeApply(
     args.push('c', ref(k.statsTemplate(partition, c.templateId, c.bucket)), fields.length);
     for (const [state, n] of fields) args.push(state, n as number);
   }
-  for (const t of deltas.timelines) {
-    args.push('t', ref(k.statsTimeline(partition, t.messageId)), t.events.length);
-    for (const e of t.events) args.push(encodeTimelineEntry(e));
-  }
+  // Timelines are not folded: each message's lives in its ledger record (pkg/lifecycle/trace.ts).
   for (const r of deltas.receivers) {
     args.push(
       r.fresh ? 'n' : 'r',
@@ -98,7 +95,7 @@ export function encodeApply(
 
 /**
  * Applies read entries of one partition: folds them in chunks (a read batch of up to
- * `chunkSize` is one) and runs `apply.lua` per chunk, so counters, timelines, receiver listings,
+ * `chunkSize` is one) and runs `apply.lua` per chunk, so counters, receiver listings,
  * the applied-up-to id and the XACK land together. A chunk already applied (redelivered after a
  * crash) is only acknowledged. Entries must be in stream order.
  *

@@ -1,5 +1,4 @@
-import type { Channel, MessageType } from '../domain/channels.ts';
-import type { LifecycleEvent } from '../domain/events.ts';
+import type { Channel } from '../domain/channels.ts';
 import type { State } from '../domain/states.ts';
 import type { LatestState } from './fold.ts';
 
@@ -7,39 +6,6 @@ import type { LatestState } from './fold.ts';
  * How folded values are stored in Redis. One place, so the apply side and the read side cannot
  * drift apart.
  */
-
-/**
- * A timeline list entry: a JSON array `[at, state, reason, templateId, channel, messageType,
- * receiver]`. Every entry carries the message's identity so a trace is whole from any entry.
- *
- * @example encodeTimelineEntry(event) // '[1764000000000,"sent","",7,"email","notice","a@x.com"]'
- */
-export const encodeTimelineEntry = (e: LifecycleEvent): string =>
-  JSON.stringify([e.at, e.state, e.reason, e.templateId, e.channel, e.messageType, e.receiver]);
-
-/**
- * Parses a timeline entry; `undefined` for a malformed one (skipped by reads).
- *
- * @example decodeTimelineEntry('m1', '[5,"sent","",7,"email","notice","a@x.com"]')?.state // 'sent'
- */
-export function decodeTimelineEntry(messageId: string, s: string): LifecycleEvent | undefined {
-  try {
-    const a = JSON.parse(s) as unknown[];
-    if (!Array.isArray(a) || typeof a[0] !== 'number' || typeof a[1] !== 'string') return undefined;
-    return {
-      messageId,
-      at: a[0],
-      state: a[1] as State,
-      reason: String(a[2] ?? ''),
-      templateId: Number(a[3]) || 0,
-      channel: String(a[4] ?? '') as Channel,
-      messageType: String(a[5] ?? '') as MessageType,
-      receiver: String(a[6] ?? ''),
-    };
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A receiver-day hash value: `at|state|templateId|channel|reason`. The time comes first because

@@ -31,12 +31,6 @@ describe('fold: every state', () => {
         { templateId: 7, bucket: '2026-11-23', counts: { [state]: 1 } },
         { templateId: 7, bucket: '2026-11-23T09', counts: { [state]: 1 } },
       ]);
-      assert.equal(d.timelines.length, 1);
-      assert.equal(d.timelines[0]!.messageId, 'm1');
-      assert.deepEqual(
-        d.timelines[0]!.events.map((e) => [e.state, e.at, e.reason]),
-        [[state, T0, `why-${state}`]],
-      );
       assert.deepEqual(d.receivers, [
         {
           receiver: 'a@x.com',
@@ -108,8 +102,8 @@ describe('fold: day and hour boundaries', () => {
   });
 });
 
-describe('fold: timelines and receivers', () => {
-  test('timeline entries keep stream order per message; counters sum per template', () => {
+describe('fold: counters and receivers', () => {
+  test('counters sum per template; each message is listed once, with its latest state', () => {
     const d = fold(
       inputs(
         ev({ messageId: 'a', state: 'accepted', at: T0 }),
@@ -121,12 +115,14 @@ describe('fold: timelines and receivers', () => {
       { timezone: TZ, now: T0 },
     );
     assert.deepEqual(
-      d.timelines.map((t) => [t.messageId, t.events.map((e) => e.state)]),
+      d.receivers.map((r) => [r.messageId, r.latest.state, r.latest.reason, r.fresh]),
       [
-        ['a', ['accepted', 'sending', 'sent']],
-        ['b', ['accepted', 'dedup_content']],
+        ['a', 'sent', '', true],
+        ['b', 'dedup_content', 'dedup', true],
       ],
     );
+    // Timelines are the ledger's (pkg/lifecycle/trace.ts): the fold carries none.
+    assert.deepEqual(Object.keys(d).sort(), ['counters', 'receivers']);
     const day = d.counters.filter((c) => !c.bucket.includes('T'));
     assert.deepEqual(day, [
       { templateId: 7, bucket: '2026-11-23', counts: { accepted: 1, sending: 1, sent: 1 } },
@@ -179,7 +175,13 @@ describe('fold: timelines and receivers', () => {
         ['2026-11-23T12', 2],
       ],
     );
-    assert.equal(d.timelines[0]!.events[0]!.at, now);
+    assert.deepEqual(
+      d.receivers.map((r) => [r.messageId, r.latest.at]),
+      [
+        ['m1', now],
+        ['m2', now],
+      ],
+    );
   });
 
   test('one receiver, two messages; same message id to two receivers stays apart', () => {
@@ -198,7 +200,7 @@ describe('fold: timelines and receivers', () => {
   });
 
   test('empty batch folds to nothing', () => {
-    assert.deepEqual(fold([], { timezone: TZ, now: T0 }), { counters: [], timelines: [], receivers: [] });
+    assert.deepEqual(fold([], { timezone: TZ, now: T0 }), { counters: [], receivers: [] });
   });
 
   test('an unknown time zone is refused up front', () => {

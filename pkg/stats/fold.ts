@@ -24,8 +24,6 @@ export type Deltas = {
    * batch hit it, so the apply script runs one HINCRBY per (key, field) of the batch.
    */
   counters: { templateId: number; bucket: string; counts: Counts }[];
-  /** Per message (first-seen order): its events of this batch, in stream order. */
-  timelines: { messageId: string; events: LifecycleEvent[] }[];
   /**
    * Per message: the receiver's day listing it appears in (the day it was accepted), its
    * acceptance time (sort score), its latest state in this batch (latest by event time, the
@@ -65,9 +63,10 @@ export function acceptedAt(messageId: string, eventAt: number, now: number): num
 
 /**
  * Folds a batch of lifecycle events (in stream order) into deltas: per template, per day and per
- * hour the count of each state (buckets from the event's time in `timezone`); per message its
- * timeline entries; per receiver and day the message with its latest state. Events without a
- * usable time are taken at `now`. Pure: same input, same output.
+ * hour the count of each state (buckets from the event's time in `timezone`); per receiver and
+ * day the message with its latest state. Timelines are not folded: each message's is written
+ * with its state in its ledger record (pkg/lifecycle/trace.ts). Events without a usable time are
+ * taken at `now`. Pure: same input, same output.
  *
  * @example
  * const d = fold([{ streamId: '1-0', event }], { timezone: 'Asia/Shanghai', now: Date.now() });
@@ -76,7 +75,6 @@ export function acceptedAt(messageId: string, eventAt: number, now: number): num
 export function fold(events: readonly FoldInput[], opts: FoldOptions): Deltas {
   const bucketOf = bucketer(opts.timezone);
   const counters = new Map<string, { templateId: number; bucket: string; counts: Counts }>();
-  const timelines = new Map<string, LifecycleEvent[]>();
   const receivers = new Map<string, Deltas['receivers'][number]>();
 
   const count = (templateId: number, bucket: string, state: State) => {
@@ -94,13 +92,6 @@ export function fold(events: readonly FoldInput[], opts: FoldOptions): Deltas {
     const { day, hour } = bucketOf(event.at);
     count(event.templateId, day, event.state);
     count(event.templateId, hour, event.state);
-
-    let tl = timelines.get(event.messageId);
-    if (!tl) {
-      tl = [];
-      timelines.set(event.messageId, tl);
-    }
-    tl.push(event);
 
     const latest: LatestState = {
       at: event.at,
@@ -127,7 +118,6 @@ export function fold(events: readonly FoldInput[], opts: FoldOptions): Deltas {
   }
   return {
     counters: [...counters.values()],
-    timelines: [...timelines].map(([messageId, evs]) => ({ messageId, events: evs })),
     receivers: [...receivers.values()],
   };
 }

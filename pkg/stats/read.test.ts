@@ -5,7 +5,7 @@ import { type LifecycleEvent, partitionOf } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
 import { testRedis } from '../testkit/testkit.ts';
 import { createApplier } from './apply.ts';
-import { messageTrace, type ReadDeps, receiverMessages, templateStats } from './read.ts';
+import { type ReadDeps, receiverMessages, templateStats } from './read.ts';
 
 const TZ = 'Asia/Shanghai';
 const N = 8;
@@ -148,31 +148,5 @@ describe('reads sum over partitions and respect day boundaries', () => {
       receiverMessages(deps, 'cat', '2026-11-31'),
       (e) => e instanceof AppError && e.status === 422,
     );
-  });
-
-  test('messageTrace orders the timeline by time even when events were applied out of order', async () => {
-    const id = newId(EARLY);
-    await apply([ev(id, 'accepted', EARLY), ev(id, 'delivered', EARLY + 300, { reason: 'DELIVRD' })]);
-    await apply([ev(id, 'sending', EARLY + 100), ev(id, 'sent', EARLY + 200)]);
-    const t = await messageTrace(deps, id);
-    assert.ok(t);
-    assert.deepEqual(
-      { ...t, timeline: t.timeline.map((x) => x.state) },
-      {
-        messageId: id,
-        templateId: 5,
-        receiver: 'ann',
-        channel: 'sms',
-        messageType: 'notice',
-        state: 'delivered',
-        timeline: ['accepted', 'sending', 'sent', 'delivered'],
-      },
-    );
-    assert.deepEqual(t.timeline[3], {
-      state: 'delivered',
-      at: new Date(EARLY + 300).toISOString(),
-      reason: 'DELIVRD',
-    });
-    assert.equal(await messageTrace(deps, 'no-such-message'), undefined);
   });
 });

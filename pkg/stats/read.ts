@@ -1,28 +1,17 @@
 import type { Redis } from 'ioredis';
-import type { Channel, MessageType } from '../domain/channels.ts';
+import type { Channel } from '../domain/channels.ts';
 import { AppError } from '../domain/errors.ts';
-import { partitionOf } from '../domain/events.ts';
 import type { State } from '../domain/states.ts';
+import { type MessageTrace, readTrace } from '../lifecycle/trace.ts';
 import type { Keys } from '../redis/keys.ts';
 import { dayRange, hoursOf, isDay } from './buckets.ts';
-import { decodeLatest, decodeTimelineEntry } from './codec.ts';
+import { decodeLatest } from './codec.ts';
 import type { Counts } from './fold.ts';
 
 /** What the reads need: a command connection, the keys and the partition count. */
 export type ReadDeps = { redis: Redis; keys: Keys; partitions: number };
 
-export type TimelineItem = { state: State; at: string; reason: string };
-
-/** `GET /v1/messages/:id`: a message's identity, current state and timeline (oldest first). */
-export type MessageTrace = {
-  messageId: string;
-  templateId: number;
-  receiver: string;
-  channel: Channel;
-  messageType: MessageType;
-  state: State;
-  timeline: TimelineItem[];
-};
+export type { MessageTrace, TimelineItem } from '../lifecycle/trace.ts';
 
 /** One message in a receiver's day listing. */
 export type ReceiverMessage = {
@@ -51,29 +40,13 @@ export type TemplateStats = {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * A message's trace from its partition, timeline ordered by event time (stream order on ties);
- * `undefined` when nothing is known about it (never sent, or older than the trace TTL).
+ * A message's trace: it lives in the message's ledger record, next to its state (pkg/lifecycle),
+ * so reads never depend on the aggregator having folded its events.
  *
- * @example const t = await messageTrace(deps, '01KAQ…'); t?.timeline.map((x) => x.state) // ['accepted', 'sending', 'sent']
+ * @example const t = await messageTrace(deps, '01KAQ…'); t?.timeline.map((x) => x.state) // ['accepted', 'sent']
  */
-export async function messageTrace(deps: ReadDeps, messageId: string): Promise<MessageTrace | undefined> {
-  const p = partitionOf(messageId, deps.partitions);
-  const raw = await deps.redis.lrange(deps.keys.statsTimeline(p, messageId), 0, -1);
-  const events = raw.flatMap((s) => decodeTimelineEntry(messageId, s) ?? []);
-  if (events.length === 0) return undefined;
-  // Array.prototype.sort is stable: equal times keep stream order.
-  events.sort((a, b) => a.at - b.at);
-  const last = events[events.length - 1]!;
-  return {
-    messageId,
-    templateId: last.templateId,
-    receiver: last.receiver,
-    channel: last.channel,
-    messageType: last.messageType,
-    state: last.state,
-    timeline: events.map((e) => ({ state: e.state, at: iso(e.at), reason: e.reason })),
-  };
-}
+export const messageTrace = (deps: ReadDeps, messageId: string): Promise<MessageTrace | undefined> =>
+  readTrace(deps, messageId);
 
 /**
  * The messages a receiver was sent on a day (the day each was accepted, in the platform zone),

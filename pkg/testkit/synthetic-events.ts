@@ -9,7 +9,9 @@ import type { Keys } from '../redis/keys.ts';
 /**
  * Synthetic lifecycle events shaped like a handler's, for tests and the aggregator benchmark:
  * deliveries with a realistic mix of outcomes covering every state, written to the partitioned
- * event streams exactly as the send path writes them.
+ * event streams exactly as the send path writes them. Only the events: no ledger records, so
+ * these messages have no trace (`GET /v1/messages/:id` reads the record, pkg/lifecycle/trace.ts);
+ * what the aggregator folds from them (counters, receiver listings) is all they are for.
  */
 
 /** Outcome paths (states in order, with reasons) and their weights in the mix. */

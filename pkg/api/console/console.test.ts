@@ -179,7 +179,7 @@ describe('console in headless Chromium against the real ingest, handler and aggr
         .waitFor({
           timeout: 15_000,
         });
-      // The trace (folded by the aggregator) shows the timeline up to `sent`.
+      // The trace (from the ledger record) shows the timeline up to `sent`.
       for (let i = 0; i < 50; i++) {
         await row.locator('a.id').click();
         if ((await page.locator('#trace-summary .pill.sent').count()) > 0) break;

@@ -3,15 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Redis } from 'ioredis';
-import { type LifecycleEvent, partitionOf } from '../../domain/events.ts';
+import { hashApiKey } from '../../domain/api-key.ts';
+import type { LifecycleEvent } from '../../domain/events.ts';
 import { newId } from '../../domain/ids.ts';
+import { createLedger, type Ledger } from '../../lifecycle/ledger.ts';
 import { type Aggregator, startAggregator } from '../../stats/aggregator.ts';
 import { createApplier } from '../../stats/apply.ts';
 import { todayIn } from '../../stats/buckets.ts';
-import { writeEvents } from '../../testkit/synthetic-events.ts';
+import type { MessageTrace } from '../../stats/read.ts';
 import { silentLogger } from '../../telemetry/logger.ts';
+import { testDelivery } from '../../testkit/messages.ts';
+import { readEventStreams, writeEvents } from '../../testkit/synthetic-events.ts';
 import { testRedis, waitFor } from '../../testkit/testkit.ts';
-import { hashApiKey } from '../../domain/api-key.ts';
 import { type AppLookup, type AuthEnv, auth } from '../auth.ts';
 import { errorHandler, notFoundHandler } from '../errors.ts';
 import { dataRoutes } from './routes.ts';
@@ -26,6 +29,7 @@ describe('data API', () => {
   let r: Awaited<ReturnType<typeof testRedis>>;
   let subscriber: Redis;
   let app: OpenAPIHono<AuthEnv>;
+  let ledger: Ledger;
   const ids = [newId(NOW - 60_000), newId(NOW - 30_000)];
 
   const get = (path: string, token: string | null = APP_KEY) =>
@@ -36,12 +40,14 @@ describe('data API', () => {
     subscriber = new Redis(r.url);
     // A real lookup: the app's key is known only by its hash, as the apps table stores it.
     const storedHash = hashApiKey(APP_KEY);
-    const lookupApp: AppLookup = async (h) => (h === storedHash ? { id: 1, name: 'shop', rateLimit: null } : undefined);
+    const lookupApp: AppLookup = async (h) =>
+      h === storedHash ? { id: 1, name: 'shop', rateLimit: null } : undefined;
     app = new OpenAPIHono<AuthEnv>();
     app.onError(errorHandler(silentLogger));
     app.notFound(notFoundHandler);
     const readAuth = auth({ adminToken: ADMIN, lookupApp, mode: 'app-or-admin' });
-    for (const p of ['/v1/messages/*', '/v1/receivers/*', '/v1/templates/*', '/v1/events/*']) app.use(p, readAuth);
+    for (const p of ['/v1/messages/*', '/v1/receivers/*', '/v1/templates/*', '/v1/events/*'])
+      app.use(p, readAuth);
     app.route(
       '/',
       dataRoutes({
@@ -55,26 +61,43 @@ describe('data API', () => {
       }),
     );
 
-    const ev = (messageId: string, state: LifecycleEvent['state'], at: number, reason = ''): LifecycleEvent => ({
-      messageId,
-      templateId: 5,
-      receiver: 'ann+news@example.com',
-      channel: 'email',
-      messageType: 'notice',
-      state,
-      at,
-      reason,
-    });
-    const applier = createApplier({ redis: r.redis, keys: r.keys, timezone: TZ, traceTtlDays: 7, counterTtlDays: 90 });
-    let seq = 1;
+    // The messages go through the real ledger, as ingest and the handler write them: the trace
+    // is read from each one's ledger record; the aggregator folds the events the ledger emitted
+    // into the receiver listing and the counters.
+    ledger = createLedger({ redis: r.redis, keys: r.keys, partitions: N, ttlMs: 7 * 86_400_000 });
+    const account = { id: 2, provider: 'smtp' };
     for (const [k, id] of ids.entries()) {
       const at = NOW - 60_000 + k * 30_000;
-      const events = [ev(id, 'accepted', at), ev(id, 'sending', at + 10), ev(id, k ? 'failed' : 'sent', at + 20, k ? 'smtp 550' : '')];
-      await applier.apply(
-        partitionOf(id, N),
-        events.map((event) => ({ streamId: `${seq++}-0`, event })),
-      );
+      const d = testDelivery({
+        id,
+        templateId: 5,
+        receiver: 'ann+news@example.com',
+        channel: 'email',
+        messageType: 'notice',
+        acceptedAt: at,
+      });
+      await ledger.accept(d, at, undefined, 1);
+      assert.equal((await ledger.begin(d, 'h1', at + 5, false, account)).kind, 'go');
+      if (k === 0) {
+        assert.ok(await ledger.finish(d, 'sent', { at: at + 20, providerMessageId: 'smtp-1', account }));
+      } else {
+        // A temporary failure, a second attempt, then giving up.
+        assert.ok(await ledger.finish(d, 'retrying', { at: at + 10, reason: 'smtp 451', account }));
+        const second = { ...d, attempt: 2 };
+        assert.equal((await ledger.begin(second, 'h1', at + 15, false, account)).kind, 'go');
+        assert.ok(await ledger.fail(second, 'smtp 550', { at: at + 20, account }));
+      }
     }
+    const applier = createApplier({
+      redis: r.redis,
+      keys: r.keys,
+      timezone: TZ,
+      traceTtlDays: 7,
+      counterTtlDays: 90,
+    });
+    const streams = await readEventStreams(r.redis, r.keys, N);
+    assert.equal(streams.flat().length, 6);
+    for (const [p, entries] of streams.entries()) if (entries.length) await applier.apply(p, entries, NOW);
   });
   after(async () => {
     subscriber.disconnect();
@@ -100,13 +123,38 @@ describe('data API', () => {
       receiver: 'ann+news@example.com',
       channel: 'email',
       messageType: 'notice',
-      state: 'failed',
+      state: 'dead_lettered',
       timeline: [
         { state: 'accepted', at: new Date(NOW - 30_000).toISOString(), reason: '' },
-        { state: 'sending', at: new Date(NOW - 29_990).toISOString(), reason: '' },
+        { state: 'retrying', at: new Date(NOW - 29_990).toISOString(), reason: 'smtp 451' },
         { state: 'failed', at: new Date(NOW - 29_980).toISOString(), reason: 'smtp 550' },
+        { state: 'dead_lettered', at: new Date(NOW - 29_980).toISOString(), reason: 'smtp 550' },
       ],
     });
+    const sent = (await (await get(`/v1/messages/${ids[0]}`, ADMIN)).json()) as {
+      state: string;
+      timeline: { state: string }[];
+    };
+    assert.deepEqual([sent.state, sent.timeline.map((x) => x.state)], ['sent', ['accepted', 'sent']]);
+    // The trace is the ledger's: a message whose events no aggregator has folded yet has one.
+    const fresh = testDelivery({
+      templateId: 5,
+      receiver: 'cat@example.com',
+      channel: 'email',
+      acceptedAt: NOW,
+    });
+    await ledger.accept(fresh, NOW, 'sendAt', 1);
+    const unfolded = (await (await get(`/v1/messages/${fresh.id}`)).json()) as MessageTrace;
+    assert.deepEqual(
+      [unfolded.state, unfolded.timeline.map((x) => [x.state, x.reason])],
+      [
+        'scheduled',
+        [
+          ['accepted', ''],
+          ['scheduled', 'sendAt'],
+        ],
+      ],
+    );
     const missing = await get('/v1/messages/01NOPE');
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'MESSAGE_NOT_FOUND');
@@ -115,17 +163,23 @@ describe('data API', () => {
   test('GET /v1/receivers/:receiver/messages defaults to today in the platform zone, newest first', async () => {
     const res = await get(`/v1/receivers/${encodeURIComponent('ann+news@example.com')}/messages`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { day: string; total: number; items: { messageId: string; state: string }[] };
+    const body = (await res.json()) as {
+      day: string;
+      total: number;
+      items: { messageId: string; state: string }[];
+    };
     assert.equal(body.day, todayIn(TZ, NOW));
     assert.equal(body.total, 2);
     assert.deepEqual(
       body.items.map((i) => [i.messageId, i.state]),
       [
-        [ids[1], 'failed'],
+        [ids[1], 'dead_lettered'],
         [ids[0], 'sent'],
       ],
     );
-    const other = (await (await get('/v1/receivers/ann%2Bnews%40example.com/messages?day=2026-11-22')).json()) as {
+    const other = (await (
+      await get('/v1/receivers/ann%2Bnews%40example.com/messages?day=2026-11-22')
+    ).json()) as {
       total: number;
     };
     assert.equal(other.total, 0);
@@ -143,15 +197,27 @@ describe('data API', () => {
       days: { day: string; counts: Record<string, number> }[];
       hours: { hour: string; counts: Record<string, number> }[];
     };
-    assert.deepEqual(body.days, [{ day: '2026-11-23', counts: { accepted: 2, sending: 2, sent: 1, failed: 1 } }]);
+    assert.deepEqual(body.days, [
+      { day: '2026-11-23', counts: { accepted: 2, retrying: 1, sent: 1, failed: 1, dead_lettered: 1 } },
+    ]);
     assert.equal(body.hours.length, 24);
-    assert.deepEqual(body.hours[11], { hour: '2026-11-23T11', counts: { accepted: 2, sending: 2, sent: 1, failed: 1 } });
-    const range = (await (await get('/v1/templates/5/stats?from=2026-11-22&to=2026-11-23')).json()) as Record<string, unknown>;
+    assert.deepEqual(body.hours[11], {
+      hour: '2026-11-23T11',
+      counts: { accepted: 2, retrying: 1, sent: 1, failed: 1, dead_lettered: 1 },
+    });
+    const range = (await (await get('/v1/templates/5/stats?from=2026-11-22&to=2026-11-23')).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(range.hours, undefined);
     assert.equal((range.days as unknown[]).length, 2);
     const dflt = (await (await get('/v1/templates/5/stats')).json()) as { from: string; to: string };
     assert.deepEqual([dflt.from, dflt.to], ['2026-11-23', '2026-11-23']);
-    for (const q of ['from=2026-11-24&to=2026-11-23', 'from=2026-01-01&to=2026-11-23', 'from=11/23/2026&to=2026-11-23']) {
+    for (const q of [
+      'from=2026-11-24&to=2026-11-23',
+      'from=2026-01-01&to=2026-11-23',
+      'from=11/23/2026&to=2026-11-23',
+    ]) {
       assert.equal((await get(`/v1/templates/5/stats?${q}`)).status, 422, q);
     }
     assert.equal((await get('/v1/templates/abc/stats')).status, 404);
@@ -185,7 +251,15 @@ describe('data API', () => {
         text
           .split('\n\n')
           .filter((f) => f.includes('event: lifecycle'))
-          .map((f) => JSON.parse(f.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as Record<string, unknown>);
+          .map(
+            (f) =>
+              JSON.parse(
+                f
+                  .split('\n')
+                  .find((l) => l.startsWith('data: '))!
+                  .slice(6),
+              ) as Record<string, unknown>,
+          );
       const pump = (async () => {
         for (;;) {
           const { value, done } = await reader.read();

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { Redis } from 'ioredis';
 import type { ZodError } from 'zod';
-import { AppError } from '../../domain/errors.ts';
+import { AppError, validationError } from '../../domain/errors.ts';
 import { errorSchema } from '../../ingest/schemas.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { todayIn } from '../../stats/buckets.ts';
@@ -10,7 +10,6 @@ import { createLiveTail, type LiveEvent } from '../../stats/live.ts';
 import { messageTrace, type ReadDeps, receiverMessages, templateStats } from '../../stats/read.ts';
 import type { AuthEnv } from '../auth.ts';
 import { idParam } from '../body.ts';
-import { validationError } from '../../domain/errors.ts';
 import { dayParam, messageTraceSchema, receiverMessagesSchema, templateStatsSchema } from './schemas.ts';
 
 export type DataRoutesDeps = {
@@ -30,7 +29,10 @@ export type DataRoutesDeps = {
   now?: () => number;
 };
 
-const err = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
+const err = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorSchema } },
+});
 const auth401 = { 401: err('Missing or invalid API key / admin token') };
 
 const traceRoute = createRoute({
@@ -118,13 +120,20 @@ export function dataRoutes(deps: DataRoutesDeps) {
   const read: ReadDeps = { redis: deps.redis, keys: deps.keys, partitions: deps.partitions };
   const now = deps.now ?? Date.now;
   const today = () => todayIn(deps.timezone, now());
-  const live = deps.subscriber ? createLiveTail({ subscriber: deps.subscriber, channel: deps.keys.eventsLive() }) : undefined;
+  const live = deps.subscriber
+    ? createLiveTail({ subscriber: deps.subscriber, channel: deps.keys.eventsLive() })
+    : undefined;
   const maxClients = deps.maxStreamClients ?? 100;
 
   app.openapi(traceRoute, async (c) => {
     const { id } = c.req.valid('param');
     const trace = await messageTrace(read, id);
-    if (!trace) throw new AppError('MESSAGE_NOT_FOUND', 404, `message ${id} is not known (or older than the trace TTL)`);
+    if (!trace)
+      throw new AppError(
+        'MESSAGE_NOT_FOUND',
+        404,
+        `message ${id} is not known (or older than the trace TTL)`,
+      );
     return c.json(trace, 200);
   });
 
@@ -151,7 +160,8 @@ export function dataRoutes(deps: DataRoutesDeps) {
       ]);
     const templateId = raw === undefined ? undefined : Number(raw);
     if (!live) throw new AppError('NOT_IMPLEMENTED', 501, 'the live tail is not enabled in this process');
-    if (live.size() >= maxClients) throw new AppError('TOO_MANY_STREAMS', 503, 'too many live-tail clients', undefined, 5);
+    if (live.size() >= maxClients)
+      throw new AppError('TOO_MANY_STREAMS', 503, 'too many live-tail clients', undefined, 5);
     return streamSSE(c, async (stream) => {
       const queue: LiveEvent[] = [];
       let dropped = 0;
@@ -193,7 +203,8 @@ export function dataRoutes(deps: DataRoutesDeps) {
             await stream.write(': keep-alive\n\n');
             continue;
           }
-          for (const e of queue.splice(0)) await stream.writeSSE({ event: 'lifecycle', id: e.id, data: JSON.stringify(toApi(e)) });
+          for (const e of queue.splice(0))
+            await stream.writeSSE({ event: 'lifecycle', id: e.id, data: JSON.stringify(toApi(e)) });
         }
       } finally {
         off();

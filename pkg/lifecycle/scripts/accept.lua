@@ -21,7 +21,7 @@ for i = 1, tonumber(ARGV[1]) do
       'ch', ARGV[a + 5], 'mt', ARGV[a + 6], 't', ARGV[a + 7])
     if ARGV[a + 2] ~= '' then redis.call('HSET', rec, 'app', ARGV[a + 2]) end
     redis.call('PEXPIRE', rec, ARGV[a + 1])
-    emit_events(KEYS[1], a + 9, n)
+    emit_events(KEYS[1], a + 9, n, rec)
     out[i] = 1
   end
   a = a + 9 + n * 20

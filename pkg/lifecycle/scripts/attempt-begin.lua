@@ -33,7 +33,7 @@ for i = 1, tonumber(ARGV[1]) do
     local n = redis.call('HINCRBY', rec, 'n', 1)
     redis.call('HSET', rec, 'st', 'sending', 'c', ARGV[a], 't', ARGV[a + 1], 'ac', ARGV[a + 4], 'pv', ARGV[a + 5])
     redis.call('PEXPIRE', rec, ARGV[a + 2])
-    if st == 'sending' then emit_events(KEYS[1], a + 6, 1) end
+    if st == 'sending' then emit_events(KEYS[1], a + 6, 1, rec) end
     out[i] = {'go', n, st or ''}
   end
 end

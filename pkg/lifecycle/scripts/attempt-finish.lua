@@ -20,7 +20,7 @@ for i = 1, tonumber(ARGV[1]) do
     if ARGV[a + 3] ~= '' then redis.call('HSET', rec, 'pm', ARGV[a + 3]) end
     if ARGV[a + 4] == '1' then redis.call('HSET', rec, 'fin', '1') end
     redis.call('PEXPIRE', rec, ARGV[a + 2])
-    emit_events(KEYS[1], a + 6, n)
+    emit_events(KEYS[1], a + 6, n, rec)
     out[i] = 1
   end
   a = a + 6 + n * 20

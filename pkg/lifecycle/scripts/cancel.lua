@@ -19,5 +19,5 @@ if done then return 'final' end
 if st == 'sending' then return 'sending' end
 redis.call('HSET', KEYS[1], 'st', 'cancelled', 't', ARGV[1], 'fin', '1')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-emit_events(KEYS[2], 4, 1)
+emit_events(KEYS[2], 4, 1, KEYS[1])
 return 'cancelled'

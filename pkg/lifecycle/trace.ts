@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import type { Channel, MessageType } from '../domain/channels.ts';
+import { partitionOf } from '../domain/events.ts';
+import type { State } from '../domain/states.ts';
+import type { Keys } from '../redis/keys.ts';
+
+/** One state of a message's timeline. */
+export type TimelineItem = { state: State; at: string; reason: string };
+
+/** `GET /v1/messages/:id`: a message's identity, current state and timeline (oldest first). */
+export type MessageTrace = {
+  messageId: string;
+  templateId: number;
+  receiver: string;
+  channel: Channel;
+  messageType: MessageType;
+  state: State;
+  timeline: TimelineItem[];
+};
+
+/** Separators of the record's `tl` field (scripts/ended.lua writes it). */
+const UNIT = '\u001f';
+const RECORD = '\u001e';
+
+/**
+ * The trace of a message from its ledger record (`HGETALL` of `push:att:{pN}:<id>`), timeline
+ * ordered by time (write order on ties); `undefined` for no record or an empty timeline.
+ *
+ * @example parseTrace('m1', { tpl: '3', rcv: 'a@x.com', ch: 'email', mt: 'notice', tl: '5\u001faccepted\u001f\u001e' })
+ * // { messageId: 'm1', templateId: 3, …, state: 'accepted', timeline: [{ state: 'accepted', at: '1970-…', reason: '' }] }
+ */
+export function parseTrace(messageId: string, r: Readonly<Record<string, string>>): MessageTrace | undefined {
+  const items: { at: number; state: State; reason: string }[] = [];
+  for (const entry of (r.tl ?? '').split(RECORD)) {
+    if (!entry) continue;
+    const [at, state, ...reason] = entry.split(UNIT);
+    const ms = Number(at);
+    if (!state || !Number.isFinite(ms)) continue;
+    items.push({ at: ms, state: state as State, reason: reason.join(' ') });
+  }
+  if (items.length === 0) return undefined;
+  // Array.prototype.sort is stable: equal times keep write order.
+  items.sort((a, b) => a.at - b.at);
+  return {
+    messageId,
+    templateId: Number(r.tpl) || 0,
+    receiver: r.rcv ?? '',
+    channel: (r.ch ?? 'sandbox') as Channel,
+    messageType: (r.mt ?? 'notice') as MessageType,
+    state: items[items.length - 1]!.state,
+    timeline: items.map((i) => ({ state: i.state, at: new Date(i.at).toISOString(), reason: i.reason })),
+  };
+}
+
+/**
+ * A message's trace, read from its record in one command; `undefined` when unknown or older
+ * than the trace TTL.
+ *
+ * @example const t = await readTrace({ redis, keys, partitions: 8 }, '01KAQ…'); t?.timeline.map((x) => x.state) // ['accepted', 'sent']
+ */
+export async function readTrace(
+  deps: { redis: Pick<Redis, 'hgetall'>; keys: Keys; partitions: number },
+  messageId: string,
+): Promise<MessageTrace | undefined> {
+  const p = partitionOf(messageId, deps.partitions);
+  return parseTrace(messageId, await deps.redis.hgetall(deps.keys.attempt(p, messageId)));
+}
