@@ -121,22 +121,8 @@ describe('consumer concurrency and shutdown', () => {
     assert.ok(g.peak <= 2, `peak ${g.peak} after lowering to 2`);
     limit = 0; // paused: work already taken finishes, nothing new is read
     // A read already on the wire when the limit dropped still hands over what it took (those
-    // entries are this consumer's now); idle = nothing in flight and no ack for a while.
-    let last = -1;
-    await waitFor(
-      'idle',
-      async () => {
-        const { inFlight, acked } = c.counters();
-        if (inFlight !== 0 || acked !== last) {
-          last = acked;
-          await sleep(100);
-          return false;
-        }
-        return true;
-      },
-      5000,
-      5,
-    );
+    // entries are this consumer's now): idle = no read on the wire and nothing in flight.
+    await waitFor('idle', () => c.counters().reading === 0 && c.counters().inFlight === 0, 3000, 5);
     const paused = c.counters().acked;
     await sleep(150);
     assert.equal(c.counters().acked, paused);

@@ -58,6 +58,8 @@ export type ConsumerCounters = {
   errors: number;
   trimmed: number;
   inFlight: number;
+  /** Reads on the wire (their entries are this consumer's once they answer, even when paused). */
+  reading: number;
 };
 
 export type Consumer = {
@@ -211,6 +213,16 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     await nap(backoff);
   };
 
+  // Reads on the wire, for `counters().reading`.
+  let readsOnWire = 0;
+  const onWire = async <T>(reads: Promise<T>[]): Promise<T[]> => {
+    readsOnWire++;
+    try {
+      return await Promise.all(reads);
+    } finally {
+      readsOnWire--;
+    }
+  };
   const loop = async () => {
     while (!stopping) {
       const ready = streams.filter(isReady);
@@ -224,7 +236,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       const polled = ready.filter((s) => hot.has(s));
       let got = 0;
       try {
-        const replies = await Promise.all(
+        const replies = await onWire(
           polled.map((s) =>
             redis.call(
               'XREADGROUP',
@@ -256,19 +268,21 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       try {
         reading = new Set(ready);
         unblockSent = false;
-        reply = await blocking.call(
-          'XREADGROUP',
-          'GROUP',
-          group,
-          consumer,
-          'COUNT',
-          count,
-          'BLOCK',
-          blockMs,
-          'STREAMS',
-          ...ready,
-          ...ready.map(() => '>'),
-        );
+        [reply] = await onWire([
+          blocking.call(
+            'XREADGROUP',
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            count,
+            'BLOCK',
+            blockMs,
+            'STREAMS',
+            ...ready,
+            ...ready.map(() => '>'),
+          ),
+        ]);
         reading = undefined;
         backoff = 0;
       } catch (err) {
@@ -327,7 +341,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
 
   let stopped: Promise<void> | undefined;
   return {
-    counters: () => ({ ...counters, inFlight: slots.taken() }),
+    counters: () => ({ ...counters, inFlight: slots.taken(), reading: readsOnWire }),
     sweep,
     stop() {
       stopped ??= (async () => {
