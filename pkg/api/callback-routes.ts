@@ -54,8 +54,7 @@ export function callbackRoutes(deps: {
       let matched = 0;
       for (const receipt of got.receipts) {
         const messageId = receipt.messageId ?? receipt.providerMessageId;
-        const state: State = receipt.state === 'failed' ? 'failed' : receipt.state;
-        if (await deps.recordReceipt(messageId, state, receipt.at, receipt.reason ?? '')) matched++;
+        if (await deps.recordReceipt(messageId, receipt.state, receipt.at, receipt.reason ?? '')) matched++;
       }
       deps.log.info({ accountId, receipts: got.receipts.length, matched }, 'provider receipts received');
       return c.json(got.reply.body as object, got.reply.status as 200);

@@ -212,7 +212,7 @@ describe('sender cache', () => {
       openFor: (key) => open.get(key),
       async run(key, call) {
         const wait = open.get(key);
-        if (wait !== undefined) return { open: wait };
+        if (wait !== undefined) return { open: true, retryAfterMs: wait };
         ran.push(key);
         return call();
       },

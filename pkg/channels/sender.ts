@@ -12,6 +12,7 @@ import type {
   SendOutcome,
   TestResult,
 } from './definition.ts';
+import type { BreakerOpen, Breakers } from './kit/breaker.ts';
 import type { Kit } from './kit/types.ts';
 
 /**
@@ -30,13 +31,8 @@ export type SenderAccount = Readonly<{
 /** One send as the handler asks it: `content` is the rendered template content, not yet parsed. */
 export type SenderRequest = Readonly<{ delivery: Delivery; template: Template; content: unknown }>;
 
-/** The circuit breakers a sender consults (pkg/channels/kit/breaker.ts implements it). */
-export type BreakerPort = Readonly<{
-  /** Milliseconds until a probe is let through when `key` is open; undefined when calls may go. */
-  openFor(key: string): number | undefined;
-  /** Runs `call` under the breaker of `key`; failures for which `counts` is true trip it. */
-  run<T>(key: string, call: () => Promise<T>, counts: (result: T) => boolean): Promise<T | { open: number }>;
-}>;
+/** The slice of the kit's circuit breakers (pkg/channels/kit/breaker.ts) a sender consults. */
+export type BreakerPort = Pick<Breakers, 'openFor' | 'run'>;
 
 /**
  * The live sender of one account, built from its provider's definition. `send` never throws: a
@@ -58,6 +54,8 @@ export type ChannelSender = Readonly<{
 
 /** Breaker-open marker code (the handler treats it apart: no attempt is spent). */
 export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
+
+const isOpen = (r: SendOutcome | BreakerOpen): r is BreakerOpen => 'open' in r;
 
 const closedBreaker: BreakerPort = { openFor: () => undefined, run: (_k, call) => call() };
 
@@ -163,13 +161,13 @@ export function buildSender(
           () => client.send({ delivery: req.delivery, template: req.template, content: content.data }),
           tripsBreaker,
         );
-        if ('open' in r) {
+        if (isOpen(r)) {
           return {
             ok: false,
             retryable: true,
             code: CIRCUIT_OPEN,
             message: `${name} circuit open`,
-            retryAfterMs: r.open,
+            retryAfterMs: r.retryAfterMs,
           };
         }
         return r;

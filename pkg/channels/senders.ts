@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { cachedLookup } from '../cache/cached-lookup.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Catalog } from './catalog.ts';
-import { type BreakerOpen, createBreakers } from './kit/breaker.ts';
+import { createBreakers } from './kit/breaker.ts';
 import { createHttpClient } from './kit/http.ts';
 import { createKit } from './kit/index.ts';
 import type { HttpClient } from './kit/types.ts';
@@ -58,12 +58,11 @@ export function createPlatformSenders(opts: {
   const http = opts.http ?? createHttpClient({});
   // One guarded client per process for caller-chosen URLs (webhooks), shared by all accounts.
   const publicHttp = createHttpClient({ guard: { allowPrivateNetworks: false } });
-  const raw = createBreakers({
+  const breakers = createBreakers({
     threshold: opts.breaker?.threshold ?? 5,
     halfOpenAfterMs: opts.breaker?.halfOpenAfterMs ?? 10_000,
     ...(opts.onBreakerChange ? { onStateChange: opts.onBreakerChange } : {}),
   });
-  const breakers = breakerPort(raw);
   const senders = createSenderCache({
     catalog: opts.catalog,
     loadAccount: opts.loadAccount,
@@ -85,20 +84,6 @@ export function createPlatformSenders(opts: {
       await senders.closeAll();
       if (!opts.http) await http.close();
       await publicHttp.close();
-    },
-  };
-}
-
-const isOpen = (r: unknown): r is BreakerOpen =>
-  typeof r === 'object' && r !== null && (r as { open?: unknown }).open === true;
-
-/** Adapts the kit's breakers to the narrow port a sender consults. */
-function breakerPort(b: ReturnType<typeof createBreakers>): BreakerPort {
-  return {
-    openFor: (key) => b.openFor(key),
-    async run(key, call, counts) {
-      const r = await b.run(key, call, counts);
-      return isOpen(r) ? { open: r.retryAfterMs } : r;
     },
   };
 }

@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import type { Channel } from '../domain/channels.ts';
 import { AppError } from '../domain/errors.ts';
 import type { State } from '../domain/states.ts';
-import { type MessageTrace, readTrace } from '../lifecycle/trace.ts';
 import type { Keys } from '../redis/keys.ts';
 import { dayRange, hoursOf, isDay } from './buckets.ts';
 import { decodeLatest } from './codec.ts';
@@ -45,8 +44,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  *
  * @example const t = await messageTrace(deps, '01KAQ…'); t?.timeline.map((x) => x.state) // ['accepted', 'sent']
  */
-export const messageTrace = (deps: ReadDeps, messageId: string): Promise<MessageTrace | undefined> =>
-  readTrace(deps, messageId);
+export { readTrace as messageTrace } from '../lifecycle/trace.ts';
 
 /**
  * The messages a receiver was sent on a day (the day each was accepted, in the platform zone),

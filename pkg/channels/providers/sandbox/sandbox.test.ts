@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Delivery } from '../../../domain/delivery.ts';
-import { newId } from '../../../domain/ids.ts';
 import type { Template } from '../../../domain/template.ts';
 import { testKit } from '../../../testkit/kit.ts';
+import { testDelivery, testTemplate } from '../../../testkit/messages.ts';
 import { testRedis } from '../../../testkit/testkit.ts';
 import type { Kit } from '../../kit/types.ts';
 import { buildSender, type SenderAccount } from '../../sender.ts';
@@ -11,32 +11,10 @@ import { createSandboxClient } from './client.ts';
 import { sandbox, sandboxConfig } from './definition.ts';
 import { readSandboxInbox } from './inbox.ts';
 
-const template: Template = {
-  id: 3,
-  name: 'hello',
-  channel: 'sandbox',
-  messageType: 'notice',
-  accountId: 1,
-  content: { text: 'Hello {$name}' },
-  status: 'active',
-  shield: 'none',
-  timezone: null,
-  updatedAt: 1,
-};
+const template: Template = testTemplate({ id: 3, name: 'hello' });
 
-const delivery = (receiver: string, attempt = 1): Delivery => ({
-  id: newId(),
-  requestId: 'r',
-  templateId: template.id,
-  channel: 'sandbox',
-  messageType: 'notice',
-  receiver,
-  variables: {},
-  bizId: '',
-  attempt,
-  traceparent: '',
-  acceptedAt: Date.now(),
-});
+const delivery = (receiver: string, attempt = 1): Delivery =>
+  testDelivery({ requestId: 'r', templateId: template.id, receiver, attempt });
 
 const account = (config: Record<string, unknown> = {}): SenderAccount => ({
   id: 1,

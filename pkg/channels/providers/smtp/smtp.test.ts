@@ -6,6 +6,7 @@ import { newId } from '../../../domain/ids.ts';
 import { renderContent } from '../../../domain/render.ts';
 import type { Template } from '../../../domain/template.ts';
 import { testKit } from '../../../testkit/kit.ts';
+import { testDelivery, testTemplate } from '../../../testkit/messages.ts';
 import { type SmtpServerFixture, startSmtpServer } from '../../../testkit/smtp.ts';
 import { freePort, testRedis, waitFor } from '../../../testkit/testkit.ts';
 import type { Kit } from '../../kit/types.ts';
@@ -13,36 +14,19 @@ import { buildSender, type ChannelSender, type SenderAccount } from '../../sende
 import { emailMessageId } from './client.ts';
 import { smtp as smtpProvider } from './definition.ts';
 
-const template: Template = {
+const template: Template = testTemplate({
   id: 7,
   name: 'welcome',
   channel: 'email',
-  messageType: 'notice',
-  accountId: 1,
   content: {
     subject: 'Welcome, {$name} — 你好',
     html: '<p>Hello <b>{$name}</b>, order {$order}</p>',
     text: 'Hello {$name}, order {$order}',
   },
-  status: 'active',
-  shield: 'none',
-  timezone: null,
-  updatedAt: 1,
-};
-
-const delivery = (receiver: string, attempt = 1): Delivery => ({
-  id: newId(),
-  requestId: newId(),
-  templateId: template.id,
-  channel: 'email',
-  messageType: 'notice',
-  receiver,
-  variables: {},
-  bizId: '',
-  attempt,
-  traceparent: '',
-  acceptedAt: Date.now(),
 });
+
+const delivery = (receiver: string, attempt = 1): Delivery =>
+  testDelivery({ requestId: newId(), templateId: template.id, channel: 'email', receiver, attempt });
 
 const account = (config: Record<string, unknown>, id = 1): SenderAccount => ({
   id,

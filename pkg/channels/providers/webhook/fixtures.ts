@@ -1,21 +1,18 @@
 import type { Delivery } from '../../../domain/delivery.ts';
 import type { Template } from '../../../domain/template.ts';
+import { testKit } from '../../../testkit/kit.ts';
 import { testDelivery, testTemplate } from '../../../testkit/messages.ts';
 import { testRedis } from '../../../testkit/testkit.ts';
-import { createHttpClient } from '../../kit/http.ts';
-import { signing } from '../../kit/signing.ts';
-import { createTokenCache } from '../../kit/tokens.ts';
 import type { Kit } from '../../kit/types.ts';
 
 /**
- * Test-only: a delivery, a template and a kit for webhook tests. The kit is made of real parts
- * (HTTP client, token cache on the test Redis, signing) until the kit's `createKit` lands. The
- * webhook itself signs with standard-webhooks.ts and builds its own guarded HTTP client, so
- * only `now` of this kit matters to it.
+ * Test-only: a delivery, a template and a kit for webhook tests. The webhook uses the kit's
+ * guarded (`publicHttp`) or plain client and its clock.
  */
 
 /**
- * A kit whose clock is `now` (default: the real one); `close()` releases its client and Redis.
+ * A kit whose clock is `now` (default: the real one), built as processes build it
+ * (pkg/testkit/kit.ts); `close()` releases its clients and Redis.
  *
  * @example const { kit, close } = await openWebhookTestKit(); ... await close();
  */
@@ -23,22 +20,11 @@ export async function openWebhookTestKit(
   now: () => number = Date.now,
 ): Promise<{ kit: Kit; close(): Promise<void> }> {
   const r = await testRedis();
-  const http = createHttpClient();
-  const publicHttp = createHttpClient({ guard: { allowPrivateNetworks: false } });
-  const kit: Kit = Object.freeze({
-    http,
-    publicHttp,
-    redis: r.redis,
-    keys: r.keys,
-    tokens: createTokenCache({ redis: r.redis, keys: r.keys, accountId: 1, now }),
-    signing,
-    now,
-  });
+  const kit = testKit({ redis: r.redis, keys: r.keys, now });
   return {
     kit,
     async close() {
-      await http.close();
-      await publicHttp.close();
+      await Promise.all([kit.http.close(), kit.publicHttp.close()]);
       await r.cleanup();
     },
   };
