@@ -98,15 +98,15 @@ describe('status callbacks', () => {
     return a.id;
   };
 
-  /** Writes one lifecycle event as the ledger does; `appId` goes into the attempt record. */
+  /** Writes one lifecycle event as the ledger does: it names `appId`; the record holds `biz`. */
   const emit = async (
     appId: number | undefined,
     state: State,
-    o: { messageId?: string; biz?: string; onEvent?: boolean } = {},
+    o: { messageId?: string; biz?: string } = {},
   ) => {
     const messageId = o.messageId ?? `m${randomTag()}`;
     const p = partitionOf(messageId, PARTITIONS);
-    if (appId !== undefined && !o.onEvent) {
+    if (appId !== undefined) {
       await r.redis.hset(
         r.keys.attempt(p, messageId),
         'app',
@@ -123,9 +123,9 @@ describe('status callbacks', () => {
       state,
       at: Date.now(),
       reason: state === 'failed' ? 'SMTP_550' : '',
+      ...(appId === undefined ? {} : { appId }),
     };
-    const extra = o.onEvent && appId !== undefined ? ['app', String(appId)] : [];
-    await r.redis.xadd(r.keys.events(p), '*', ...encodeEvent(e), ...extra);
+    await r.redis.xadd(r.keys.events(p), '*', ...encodeEvent(e));
     return e;
   };
 
@@ -155,7 +155,7 @@ describe('status callbacks', () => {
     const sent = await emit(id, 'sent', { messageId: a.messageId, biz: 'order-1' });
     const failed = await emit(id, 'failed');
     await emit(id, 'retrying');
-    const carried = await emit(id, 'delivered', { onEvent: true }); // the app named on the event itself
+    const carried = await emit(id, 'delivered');
     await waitFor('callbacks settled', settled);
 
     assert.equal(received.length, 3, JSON.stringify(received.map((x) => x.payload?.type)));

@@ -22,6 +22,8 @@ export type Delivery = Readonly<{
   acceptedAt: number;
   /** Receiver's IANA time zone when the sender gave one (quiet hours). */
   timezone?: string;
+  /** The app that sent it; absent for platform sends (cron, admin). Its events carry it. */
+  appId?: number;
 }>;
 
 /** Flat stream-entry fields of a delivery. */
@@ -45,6 +47,9 @@ export function encodeDelivery(d: Delivery): string[] {
     d.traceparent,
     'at',
     String(d.acceptedAt),
+    // Always present ('' for platform sends): entries with one field set compress in a stream.
+    'app',
+    d.appId === undefined ? '' : String(d.appId),
   ];
   if (d.timezone) f.push('tz', d.timezone);
   return f;
@@ -59,7 +64,7 @@ export function decodeDelivery(
   messageType: MessageType,
   fields: Readonly<Record<string, string>>,
 ): Delivery | undefined {
-  const { id, req, tpl, rcv, vars, biz, att, tp, at, tz } = fields;
+  const { id, req, tpl, rcv, vars, biz, att, tp, at, tz, app } = fields;
   if (!id || !tpl || rcv === undefined || !vars) return undefined;
   let variables: Record<string, unknown>;
   try {
@@ -84,6 +89,7 @@ export function decodeDelivery(
     traceparent: tp ?? '',
     acceptedAt: Number(at) || 0,
     ...(tz ? { timezone: tz } : {}),
+    ...(app ? { appId: Number(app) } : {}),
   };
 }
 

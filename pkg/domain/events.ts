@@ -21,10 +21,12 @@ export type LifecycleEvent = Readonly<{
   accountId?: number;
   /** Its provider (`smtp`, `wecom`, …; '' when none), for per-provider stats and metrics. */
   provider?: string;
+  /** The app that sent the message (absent: a platform send); status callbacks route by it. */
+  appId?: number;
 }>;
 
 /** Strings per encoded event: every event has the same 10 fields (Lua scripts rely on it). */
-export const EVENT_FIELDS = 20;
+export const EVENT_FIELDS = 22;
 
 /**
  * The event of one delivery reaching `state`: the one builder of events from a delivery.
@@ -38,6 +40,7 @@ export function eventOf(
     receiver: string;
     channel: Channel;
     messageType: MessageType;
+    appId?: number | undefined;
   }>,
   state: State,
   at: number,
@@ -56,10 +59,11 @@ export function eventOf(
     // biome-ignore lint/suspicious/noControlCharactersInRegex: those separators are control characters
     reason: reason.replace(/[\u001e\u001f]/g, ' '),
     ...(account ? { accountId: account.id, provider: account.provider } : {}),
+    ...(d.appId ? { appId: d.appId } : {}),
   };
 }
 
-/** Flat stream-entry fields of an event (`id tpl rcv ch mt st at rsn acct prov`): the one layout. */
+/** Flat stream-entry fields of an event (`id tpl rcv ch mt st at rsn acct prov app`): the one layout. */
 export function encodeEvent(e: LifecycleEvent): string[] {
   return [
     'id',
@@ -82,6 +86,8 @@ export function encodeEvent(e: LifecycleEvent): string[] {
     String(e.accountId ?? 0),
     'prov',
     e.provider ?? '',
+    'app',
+    e.appId === undefined ? '' : String(e.appId),
   ];
 }
 
@@ -98,6 +104,7 @@ export function decodeEvent(f: Readonly<Record<string, string>>): LifecycleEvent
     at: Number(f.at),
     reason: f.rsn ?? '',
     ...(f.acct && f.acct !== '0' ? { accountId: Number(f.acct) || 0, provider: f.prov ?? '' } : {}),
+    ...(f.app ? { appId: Number(f.app) || 0 } : {}),
   };
 }
 

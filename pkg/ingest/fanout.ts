@@ -21,7 +21,7 @@ import { MAX_DELIVERIES_PER_REQUEST, type SendBody } from './schemas.ts';
 export function fanOut(
   template: Template,
   body: SendBody,
-  opts: { now: number; traceparent: string; seed?: string; firstAt?: number },
+  opts: { now: number; traceparent: string; seed?: string; firstAt?: number; appId?: number },
 ): { requestId: string; deliveries: Delivery[] } {
   const total = body.messages.reduce((n, m) => n + m.receivers.length, 0);
   if (total > MAX_DELIVERIES_PER_REQUEST) {
@@ -81,6 +81,7 @@ export function fanOut(
         traceparent: opts.traceparent,
         acceptedAt: at,
         ...(m.timezone ? { timezone: m.timezone } : {}),
+        ...(opts.appId === undefined ? {} : { appId: opts.appId }),
       });
     }
   });

@@ -87,6 +87,7 @@ export function createSendService(opts: {
     const { requestId, deliveries } = fanOut(template, body, {
       now: t,
       traceparent,
+      appId,
       ...(seed === undefined ? {} : { seed }),
       ...(firstAt === undefined ? {} : { firstAt }),
     });
@@ -100,7 +101,7 @@ export function createSendService(opts: {
     const writes: Promise<unknown>[] = [];
     for (const d of deliveries) {
       const fields = encodeDelivery(d);
-      writes.push(ledger.accept(d, t, delayed ? `sendAt ${body.sendAt}` : undefined, appId));
+      writes.push(ledger.accept(d, t, delayed ? `sendAt ${body.sendAt}` : undefined));
       writes.push(
         delayed
           ? redis.zadd(keys.delayed(route), sendAt!, opts.encodeDelayed(fields))

@@ -83,6 +83,7 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
     receiver: r.rcv ?? '',
     channel: (r.ch ?? 'sandbox') as Delivery['channel'],
     messageType: (r.mt ?? 'notice') as Delivery['messageType'],
+    ...(r.app ? { appId: Number(r.app) } : {}),
   });
   const recordOf = async (messageId: string): Promise<Record<string, string> | undefined> => {
     const h = await redis.hgetall(keysOf(messageId)[0]);
@@ -97,9 +98,10 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
      * Creates the record and emits `accepted` (+ `scheduled` when `scheduledReason` is given).
      * `appId` is the sending app, the only one (besides the admin) allowed to recall it.
      */
-    accept(d: Delivery, now: number, scheduledReason?: string, appId?: number): Promise<unknown> {
-      const events = [eventOf(d, 'accepted', now)];
-      if (scheduledReason !== undefined) events.push(eventOf(d, 'scheduled', now, scheduledReason));
+    accept(d: Delivery, now: number, scheduledReason?: string, appId = d.appId): Promise<unknown> {
+      const m = { ...d, appId };
+      const events = [eventOf(m, 'accepted', now)];
+      if (scheduledReason !== undefined) events.push(eventOf(m, 'scheduled', now, scheduledReason));
       return acceptOne({
         messageId: d.id,
         args: [
@@ -111,6 +113,7 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
           d.channel,
           d.messageType,
           now,
+          d.bizId,
           events.length,
           ...flat(events),
         ],

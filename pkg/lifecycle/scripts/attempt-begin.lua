@@ -5,7 +5,7 @@
 -- outcome) emits its `sending`, so a possible duplicate stays visible in the trace.
 -- KEYS[1] event stream of the partition (push:ev:{pN})
 -- KEYS[2..] attempt hash of each message (push:att:{pN}:<id>), in ARGV order
--- ARGV[1] number of messages; then 26 per message: consumer name, now ms, ttl ms,
+-- ARGV[1] number of messages; then 6 + EVENT_LEN per message: consumer name, now ms, ttl ms,
 --   '1' when the entry was reclaimed from a dead consumer (an in-doubt attempt may be resent),
 --   account id, provider (kept on the record: recall and receipts need them), the `sending` event
 -- Returns one result per message:
@@ -18,7 +18,7 @@
 local out = {}
 for i = 1, tonumber(ARGV[1]) do
   local rec = KEYS[i + 1]
-  local a = 2 + (i - 1) * 26
+  local a = 2 + (i - 1) * (6 + EVENT_LEN)
   local done = ended_state(rec)
   local st = redis.call('HGET', rec, 'st')
   if done == 'sent' then

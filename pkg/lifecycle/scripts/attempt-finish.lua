@@ -4,7 +4,7 @@
 -- KEYS[1] event stream of the partition (push:ev:{pN})
 -- KEYS[2..] attempt hash of each message (push:att:{pN}:<id>), in ARGV order
 -- ARGV[1] number of messages; then per message: state, now ms, ttl ms, provider message id
---   ('' if none), 1 when the state is final, number of events, the events (20 strings each)
+--   ('' if none), 1 when the state is final, number of events, the events (EVENT_LEN strings each)
 -- Returns one result per message: 1 when recorded and emitted, 0 when the message already ended
 -- (a redelivered entry: nothing is emitted twice).
 --#include ended.lua
@@ -23,6 +23,6 @@ for i = 1, tonumber(ARGV[1]) do
     emit_events(KEYS[1], a + 6, n, rec)
     out[i] = 1
   end
-  a = a + 6 + n * 20
+  a = a + 6 + n * EVENT_LEN
 end
 return out

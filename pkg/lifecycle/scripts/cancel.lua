@@ -4,7 +4,7 @@
 -- ARGV[1] now ms, ARGV[2] ttl ms,
 -- ARGV[3] id of the recalling app ('' for the admin: any message); an app may only recall what
 --         it sent, and another app's message answers 'unknown' (its existence is not revealed)
--- ARGV[4..23] the `cancelled` event (encodeEvent; built from the record's immutable fields)
+-- ARGV[4..] the `cancelled` event (encodeEvent; built from the record's immutable fields)
 -- Returns 'cancelled' | 'already_cancelled' | 'sending' (a provider call is under way) |
 --         'sent' (too late; recall through the channel) | 'final' (already failed/dropped/recalled) |
 --         'unknown' (no such message, or its record expired).

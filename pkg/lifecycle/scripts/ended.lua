@@ -9,15 +9,18 @@ local function ended_state(record_key)
   return false
 end
 
--- Appends `n` encoded events (20 strings each) from ARGV, starting at index `from`, to the
+-- Strings per encoded event (encodeEvent in pkg/domain/events.ts: EVENT_FIELDS).
+local EVENT_LEN = 22
+
+-- Appends `n` encoded events (EVENT_LEN strings each) from ARGV, starting at index `from`, to the
 -- partition's event stream, and each one's `at`, state and reason to the message's timeline
 -- (field `tl` of its record: entries `at\31state\31reason`, each ended by `\30`), so a trace is
 -- read from the record that holds the state, never folded from events.
 local function emit_events(stream_key, from, n, record_key)
   local tl = ''
   for i = 0, n - 1 do
-    local a = from + i * 20
-    redis.call('XADD', stream_key, '*', unpack(ARGV, a, a + 19))
+    local a = from + i * EVENT_LEN
+    redis.call('XADD', stream_key, '*', unpack(ARGV, a, a + EVENT_LEN - 1))
     tl = tl .. ARGV[a + 13] .. '\31' .. ARGV[a + 11] .. '\31' .. ARGV[a + 15] .. '\30'
   end
   if n > 0 then

@@ -1,7 +1,7 @@
 -- recalled: a sent message was recalled at its provider: record `recalled` and emit it, atomically.
 -- KEYS[1] attempt hash of the message   (push:att:{pN}:<id>)
 -- KEYS[2] event stream of its partition (push:ev:{pN})
--- ARGV[1] now ms, ARGV[2] ttl ms, ARGV[3] recalling app ('' = admin), ARGV[4..23] the event
+-- ARGV[1] now ms, ARGV[2] ttl ms, ARGV[3] recalling app ('' = admin), ARGV[4..] the event
 -- Returns 'recalled' | 'already_recalled' | 'not_sent' (its state changed meanwhile) | 'unknown'.
 --#include ended.lua
 local st = redis.call('HGET', KEYS[1], 'st')

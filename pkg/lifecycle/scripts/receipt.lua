@@ -3,7 +3,7 @@
 -- message was sent; the receipt is what became of it after).
 -- KEYS[1] attempt hash of the message   (push:att:{pN}:<id>)
 -- KEYS[2] event stream of its partition (push:ev:{pN})
--- ARGV[1..20] the event (encodeEvent)
+-- ARGV[1..] the event (encodeEvent)
 -- Returns 1, or 0 when the message has no record (unknown or expired: nothing is written).
 --#include ended.lua
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
