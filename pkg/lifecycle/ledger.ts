@@ -96,18 +96,17 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
     partitions,
     /**
      * Creates the record and emits `accepted` (+ `scheduled` when `scheduledReason` is given).
-     * `appId` is the sending app, the only one (besides the admin) allowed to recall it.
+     * The delivery's `appId` (the sending app) is the only one, besides the admin, allowed to recall it.
      */
-    accept(d: Delivery, now: number, scheduledReason?: string, appId = d.appId): Promise<unknown> {
-      const m = { ...d, appId };
-      const events = [eventOf(m, 'accepted', now)];
-      if (scheduledReason !== undefined) events.push(eventOf(m, 'scheduled', now, scheduledReason));
+    accept(d: Delivery, now: number, scheduledReason?: string): Promise<unknown> {
+      const events = [eventOf(d, 'accepted', now)];
+      if (scheduledReason !== undefined) events.push(eventOf(d, 'scheduled', now, scheduledReason));
       return acceptOne({
         messageId: d.id,
         args: [
           scheduledReason === undefined ? 'accepted' : 'scheduled',
           ttlMs,
-          appId === undefined ? '' : String(appId),
+          d.appId === undefined ? '' : String(d.appId),
           d.templateId,
           d.receiver,
           d.channel,

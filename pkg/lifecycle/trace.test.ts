@@ -88,7 +88,7 @@ describe('the ledger writes each emitted event into the timeline of its record',
 
   test('readTrace reads a real record: identity, timeline, state; unknown ids have none', async () => {
     const d = delivery();
-    await ledger.accept(d, T0, 'sendAt', 1);
+    await ledger.accept({ ...d, appId: 1 }, T0, 'sendAt');
     assert.deepEqual(await trace(d.id), {
       messageId: d.id,
       templateId: 7,
@@ -244,7 +244,7 @@ describe('the ledger writes each emitted event into the timeline of its record',
     assert.equal((await trace(waiting.id))?.state, 'cancelled');
 
     const sent = delivery();
-    await ledger.accept(sent, T0, undefined, 1);
+    await ledger.accept({ ...sent, appId: 1 }, T0);
     await ledger.begin(sent, 'h1', T0 + 1, false, account);
     await ledger.finish(sent, 'sent', { at: T0 + 2, providerMessageId: 'p-4', account });
     assert.equal(await ledger.cancel(sent.id, 'too late', T0 + 3), 'sent');

@@ -76,7 +76,7 @@ describe('data API', () => {
         messageType: 'notice',
         acceptedAt: at,
       });
-      await ledger.accept(d, at, undefined, 1);
+      await ledger.accept({ ...d, appId: 1 }, at);
       assert.equal((await ledger.begin(d, 'h1', at + 5, false, account)).kind, 'go');
       if (k === 0) {
         assert.ok(await ledger.finish(d, 'sent', { at: at + 20, providerMessageId: 'smtp-1', account }));
@@ -143,7 +143,7 @@ describe('data API', () => {
       channel: 'email',
       acceptedAt: NOW,
     });
-    await ledger.accept(fresh, NOW, 'sendAt', 1);
+    await ledger.accept({ ...fresh, appId: 1 }, NOW, 'sendAt');
     const unfolded = (await (await get(`/v1/messages/${fresh.id}`)).json()) as MessageTrace;
     assert.deepEqual(
       [unfolded.state, unfolded.timeline.map((x) => [x.state, x.reason])],
