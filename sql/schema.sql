@@ -90,10 +90,14 @@ CREATE TABLE `sms_records` (
   `status_message` varchar(512) DEFAULT NULL,
   `sent_at` bigint(20) NOT NULL,
   `receipt_at` bigint(20) DEFAULT NULL,
+  `segments` int(11) DEFAULT NULL,
+  `app_id` int(11) DEFAULT NULL,
   PRIMARY KEY (`id`),
-  KEY `sms_records_message` (`message_id`),
+  UNIQUE KEY `sms_records_message` (`message_id`),
   KEY `sms_records_provider_msg` (`provider`,`provider_message_id`),
-  KEY `sms_records_phone_sent` (`phone`,`sent_at`)
+  KEY `sms_records_phone_sent` (`phone`,`sent_at`),
+  KEY `sms_records_account_pmid` (`account_id`,`provider_message_id`),
+  KEY `sms_records_account_status` (`account_id`,`status`,`sent_at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
 CREATE TABLE `templates` (
@@ -101,7 +105,7 @@ CREATE TABLE `templates` (
   `name` varchar(128) NOT NULL,
   `channel` varchar(32) NOT NULL,
   `message_type` varchar(16) NOT NULL,
-  `account_id` int(11) NOT NULL,
+  `account_id` int(11) DEFAULT NULL,
   `content` mediumtext NOT NULL,
   `status` varchar(16) NOT NULL,
   `shield` varchar(16) NOT NULL,
@@ -118,4 +122,5 @@ CREATE TABLE `templates` (
 
 INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('001-init', '1970-01-01T00:00:00.000Z');
 INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('002-callbacks', '1970-01-01T00:00:00.000Z');
+INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('003-sms', '1970-01-01T00:00:00.000Z');
 INSERT INTO `kysely_migration_lock` (`id`, `is_locked`) VALUES ('migration_lock', 0);

@@ -1,28 +1,28 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { Receipt } from '../channels/definition.ts';
 import type { ChannelOperations } from '../channels/operations.ts';
 import { AppError, errors } from '../domain/errors.ts';
-import type { State } from '../domain/states.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
-/** What a receipt does to its message (pkg/lifecycle's `receipt`). */
-export type RecordReceipt = (messageId: string, state: State, at: number, reason: string) => Promise<boolean>;
+/** Where a callback's receipts go (pkg/receipts' inbox, matched to their messages off the request). */
+export type RecordReceipts = (accountId: number, receipts: readonly Receipt[]) => Promise<number>;
 
 /**
  * `POST /v1/callbacks/<channel>/<provider>/<accountId>/<token>`: a provider's receipts. Needs no
  * bearer (providers cannot send one): the per-account token in the path is checked first, then
  * the provider verifies the request as it signs it. A wrong token, account or provider answers
- * 404 (nothing about the account leaks); a bad signature 401. Each receipt becomes the message's
- * `delivered` / `read` / `failed`-receipt event; unknown messages are counted, not failed, so a
- * provider never retries a callback forever over one stale id.
+ * 404 (nothing about the account leaks); a bad signature 401. The receipts are put into the
+ * receipts inbox (durable in Redis) before the provider gets its ack, and each becomes the
+ * message's `delivered` / `read` / `failed` event once matched (repeats change nothing).
  *
- * @example app.route('/', callbackRoutes({ ops, checkToken, accountOf, recordReceipt, log }));
+ * @example app.route('/', callbackRoutes({ ops, checkToken, accountOf, recordReceipts, log }));
  */
 export function callbackRoutes(deps: {
   ops: ChannelOperations;
   checkToken: (accountId: number, token: string) => Promise<boolean>;
   accountOf: (accountId: number) => Promise<{ channel: string; provider: string } | undefined>;
-  recordReceipt: RecordReceipt;
+  recordReceipts: RecordReceipts;
   log: Logger;
 }): Hono {
   const r = new Hono();
@@ -51,13 +51,13 @@ export function callbackRoutes(deps: {
       const got = await deps.ops.callback(accountId, { headers, query: c.req.query(), body });
       if (got === undefined || got === 'unsupported') throw missing();
       if ('ok' in got) throw new AppError('CALLBACK_REJECTED', 401, got.message);
-      let matched = 0;
-      for (const receipt of got.receipts) {
-        const messageId = receipt.messageId ?? receipt.providerMessageId;
-        if (await deps.recordReceipt(messageId, receipt.state, receipt.at, receipt.reason ?? '')) matched++;
-      }
-      deps.log.info({ accountId, receipts: got.receipts.length, matched }, 'provider receipts received');
-      return c.json(got.reply.body as object, got.reply.status as 200);
+      await deps.recordReceipts(accountId, got.receipts);
+      deps.log.info({ accountId, receipts: got.receipts.length }, 'provider receipts received');
+      const { status, body: reply } = got.reply;
+      // Providers expect their own ack: JSON for most, a bare word for some (Yunpian: SUCCESS).
+      return typeof reply === 'string'
+        ? c.text(reply, status as 200)
+        : c.json(reply as object, status as 200);
     },
   );
   return r;

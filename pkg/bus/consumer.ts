@@ -29,8 +29,11 @@ export type ConsumerOptions = Readonly<{
   onExhausted?: (entry: Entry) => void | Promise<void>;
   /** XREADGROUP BLOCK, ms (default 1000). */
   blockMs?: number;
-  /** Upper bound of XREADGROUP COUNT (default 100); the free slots bound it further. */
-  batchSize?: number;
+  /**
+   * Upper bound of XREADGROUP COUNT (default 100), or one per stream (a stream whose provider
+   * takes many receivers per call reads as many at once); the free slots bound it further.
+   */
+  batchSize?: number | ((stream: string) => number);
   /** How long `stop()` waits for in-flight work, ms (default 10 000). */
   stopTimeoutMs?: number;
   /** Pending longer than this (ms) counts as stalled and is claimed by a janitor (default 30 000). */
@@ -86,7 +89,10 @@ export type Consumer = {
 export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const { redis, blocking, group, consumer, streams } = opts;
   const blockMs = opts.blockMs ?? 1000;
-  const batchSize = opts.batchSize ?? 100;
+  const sizeOf = (s: string): number => {
+    const b = opts.batchSize ?? 100;
+    return Math.max(1, typeof b === 'function' ? b(s) : b);
+  };
   const visibilityMs = opts.visibilityTimeoutMs ?? 30_000;
   const counters = {
     read: 0,
@@ -184,7 +190,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const isReady = (s: string): boolean => {
     const limit = sync(s);
     if (limit <= 0) return false;
-    return slots.free(s) >= Math.max(1, Math.min(batchSize, Math.ceil(limit / 4)));
+    return slots.free(s) >= Math.max(1, Math.min(sizeOf(s), Math.ceil(limit / 4)));
   };
   /** Streams of the XREADGROUP currently blocking (undefined when not reading). */
   let reading: Set<string> | undefined;
@@ -244,7 +250,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
               group,
               consumer,
               'COUNT',
-              Math.min(batchSize, slots.free(s)),
+              Math.min(sizeOf(s), slots.free(s)),
               'STREAMS',
               s,
               '>',
@@ -263,7 +269,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
         continue;
       }
       if (got > 0) continue;
-      const count = Math.min(batchSize, ...ready.map((s) => slots.free(s)));
+      const count = Math.min(...ready.map((s) => Math.min(sizeOf(s), slots.free(s))));
       let reply: unknown;
       try {
         reading = new Set(ready);

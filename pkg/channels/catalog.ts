@@ -70,6 +70,16 @@ export function createCatalog(list: readonly ProviderDefinition[]) {
     /** Whether `receiver` is a valid id for `channel`. */
     isValidReceiver: (channel: Channel, receiver: unknown): receiver is string =>
       isReceiverOfKinds([...(kinds.get(channel) ?? [])], receiver),
+    /**
+     * The content schema of a channel whose providers all share one (SMS): a template of such a
+     * channel may leave its account out and be routed over several providers. Undefined for
+     * channels whose providers read different contents.
+     */
+    routedContent: (channel: string): ProviderDefinition['content'] | undefined => {
+      const defs = list.filter((d) => d.channel === channel);
+      const first = defs[0]?.content;
+      return first && defs.every((d) => d.content === first) && defs.length > 1 ? first : undefined;
+    },
     /** The config paths marked secret in a provider's schema. */
     secretPaths: (d: ProviderDefinition): readonly SecretPath[] => secrets.get(d) ?? secretPaths(d.config),
     /** What `GET /v1/admin/providers` lists. */

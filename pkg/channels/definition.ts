@@ -8,11 +8,14 @@ import type { Kit } from './kit/types.ts';
 /**
  * What a provider error code means for the delivery that got it:
  * - `retryable`: try again later with backoff (5xx, timeouts, a provider's "system busy");
- * - `permanent`: never succeeds for this receiver/account (bad number, template not approved);
+ * - `permanent`: never succeeds for this receiver (bad number, blacklisted, content refused);
+ * - `account`: this account cannot send (insufficient balance, suspended service, signature or
+ *   template not approved for it, bad credentials): another account of the route may take the
+ *   message within the same attempt; with none left it is permanent;
  * - `rate_limited`: the provider said "slow down": retry later and cool the account's rate down;
  * - `token_expired`: the access token is stale: refresh it once and retry the call once.
  */
-export type ErrorClass = 'retryable' | 'permanent' | 'rate_limited' | 'token_expired';
+export type ErrorClass = 'retryable' | 'permanent' | 'account' | 'rate_limited' | 'token_expired';
 
 /**
  * A provider's error codes as data (graphile-worker style): provider code → class. Codes not in
@@ -32,7 +35,12 @@ export type ErrorTable = Readonly<Record<string, ErrorClass>>;
  * @example { ok: false, retryable: true, code: 'HTTP_503', message: 'service unavailable', retryAfterMs: 5000 }
  */
 export type SendOutcome =
-  | Readonly<{ ok: true; providerMessageId?: string }>
+  | Readonly<{
+      ok: true;
+      providerMessageId?: string;
+      /** Billed message parts (SMS segments) when the provider says. */
+      segments?: number;
+    }>
   | Readonly<{
       ok: false;
       retryable: boolean;
@@ -41,31 +49,70 @@ export type SendOutcome =
       retryAfterMs?: number;
       rateLimited?: boolean;
       tokenExpired?: boolean;
+      /**
+       * The answer proves the provider did not take the message (refused connection, 5xx, rate
+       * limited, an account-level refusal): the handler may hand it to the route's next account
+       * within the same attempt without risking a double send.
+       */
+      failover?: boolean;
+      /**
+       * The request went out and no answer came (timeout): the provider may have sent it. Retried
+       * on the same account only, never failed over (that could send a code through two providers).
+       */
+      inDoubt?: boolean;
     }>;
 
 /** The failure half of {@link SendOutcome}. */
 export type SendFailure = Extract<SendOutcome, { ok: false }>;
 
 /**
+ * Classes of the kit's transport codes (pkg/channels/kit/types.ts `HttpError`) and of a bare 429,
+ * shared by every HTTP provider's table (spread it in): all are worth another try.
+ *
+ * @example const TABLE: ErrorTable = { ...TRANSPORT_ERRORS, '-1': 'retryable' };
+ */
+export const TRANSPORT_ERRORS: ErrorTable = Object.freeze({
+  HTTP_429: 'rate_limited',
+  HTTP_TIMEOUT: 'retryable',
+  HTTP_CONNECT: 'retryable',
+  HTTP_RESET: 'retryable',
+  HTTP_RESPONSE_TOO_LARGE: 'retryable',
+  HTTP_ERROR: 'retryable',
+});
+
+/** The kit's codes of a request that went out and got no answer (pkg/channels/kit/types.ts). */
+const IN_DOUBT_CODES: ReadonlySet<string> = new Set(['HTTP_TIMEOUT', 'HTTP_RESET']);
+
+/**
  * A failure outcome classified by a provider's error table (`fallback` when the code is not in it).
+ * `failover` is set for every class but `permanent` and `token_expired` unless the call is in
+ * doubt (`inDoubt`, default: the code is the kit's `HTTP_TIMEOUT` or `HTTP_RESET`).
  *
  * @example failure({ '42001': 'token_expired' }, '42001', 'access_token expired')
  * // { ok: false, retryable: true, tokenExpired: true, code: '42001', message: 'access_token expired' }
+ * @example failure({ 'isv.AMOUNT_NOT_ENOUGH': 'account' }, 'isv.AMOUNT_NOT_ENOUGH', 'balance')
+ * // { ok: false, retryable: false, failover: true, code: 'isv.AMOUNT_NOT_ENOUGH', message: 'balance' }
  */
 export function failure(
   table: ErrorTable,
   code: string,
   message: string,
-  opts: { fallback?: ErrorClass; retryAfterMs?: number } = {},
+  opts: { fallback?: ErrorClass; retryAfterMs?: number; inDoubt?: boolean } = {},
 ): SendFailure {
   const cls = Object.hasOwn(table, code) ? table[code]! : (opts.fallback ?? 'permanent');
+  const inDoubt = opts.inDoubt ?? IN_DOUBT_CODES.has(code);
   return Object.freeze({
     ok: false as const,
-    retryable: cls !== 'permanent',
+    retryable: cls !== 'permanent' && cls !== 'account',
     code,
     message: message.slice(0, 500),
     ...(cls === 'rate_limited' ? { rateLimited: true } : {}),
     ...(cls === 'token_expired' ? { tokenExpired: true } : {}),
+    ...(inDoubt
+      ? { inDoubt: true }
+      : cls !== 'permanent' && cls !== 'token_expired'
+        ? { failover: true }
+        : {}),
     ...(opts.retryAfterMs !== undefined ? { retryAfterMs: opts.retryAfterMs } : {}),
   });
 }
@@ -111,6 +158,12 @@ export type Receipt = Readonly<{
   reason?: string;
 }>;
 
+/**
+ * A sent message still waiting for its receipt, as the scheduler hands it to `receipts.pull`
+ * (providers that query by number and id, like Aliyun's QuerySendDetails, need these).
+ */
+export type PendingReceipt = Readonly<{ providerMessageId: string; receiver: string; sentAt: number }>;
+
 /** A provider's call to our callback route, as received (raw body for signature checks). */
 export type CallbackRequest = Readonly<{
   headers: Readonly<Record<string, string>>;
@@ -137,14 +190,39 @@ export type ProviderClient<Content = unknown> = Readonly<{
   sendBatch?(req: BatchRequest<Content>): Promise<readonly SendOutcome[]>;
   recall?(req: RecallRequest): Promise<RecallOutcome>;
   receipts?: Readonly<{
-    /** Pulls receipts that arrived since the last pull (the scheduler calls it). */
-    pull?(): Promise<readonly Receipt[]>;
+    /**
+     * Pulls receipts that arrived since the last pull (the scheduler calls it, leader only).
+     * `pending` lists sent messages of this account still without a receipt (oldest first, a
+     * bounded page); providers whose pull is a queue (Tencent, Yunpian) ignore it.
+     */
+    pull?(pending: readonly PendingReceipt[]): Promise<readonly Receipt[]>;
     /** Verifies and reads a provider's callback (a bad signature → `{ ok: false }`). */
     callback?(req: CallbackRequest): Promise<CallbackResult | { ok: false; message: string }>;
   }>;
   testConnection?(): Promise<TestResult>;
   close?(): Promise<void>;
 }>;
+
+/**
+ * The `send` of a client whose API is a batch one: a batch of one. The one way every batch
+ * provider answers a single send, so its single and batch paths cannot drift apart.
+ *
+ * @example const client = { send: sendOfBatch(sendBatch), sendBatch };
+ */
+export function sendOfBatch<Content>(
+  sendBatch: (req: BatchRequest<Content>) => Promise<readonly SendOutcome[]>,
+): (req: SendRequest<Content>) => Promise<SendOutcome> {
+  return async (req) => {
+    const [outcome] = await sendBatch({
+      deliveries: [req.delivery],
+      template: req.template,
+      content: req.content,
+    });
+    return (
+      outcome ?? failure({}, 'SENDER_ERROR', 'the batch call answered no outcome', { fallback: 'retryable' })
+    );
+  };
+}
 
 /** What a provider can do beyond one send (the list in `GET /v1/admin/providers`). */
 export type Capabilities = Readonly<{
@@ -195,5 +273,11 @@ export type ProviderDefinition<Config = any, Content = any> = Readonly<{
    * only broken connections and 421, not a mailbox's 451.
    */
   tripsBreaker?: (failure: SendFailure) => boolean;
+  /**
+   * Whether a template's (parsed) content can go through this provider; default yes. An SMS
+   * template names the providers it has approved templates at, so routing and failover pick
+   * only accounts whose provider it names.
+   */
+  accepts?: (content: Content) => boolean;
   create(config: Config, kit: Kit, account: AccountRef): ProviderClient<Content>;
 }>;

@@ -1,6 +1,7 @@
 import type { Catalog } from './catalog.ts';
 import type { Kit } from './kit/types.ts';
 import {
+  type BatchSettings,
   type BreakerPort,
   buildSender,
   type ChannelSender,
@@ -53,6 +54,8 @@ export function createSenderCache(opts: {
   kitFor: (account: SenderAccount) => Kit;
   loadAccount: (accountId: number) => Promise<SenderAccount | undefined>;
   breakers?: BreakerPort;
+  /** How batch providers coalesce sends (default: only sends of the same event-loop turn). */
+  batching?: BatchSettings;
 }): SenderCache {
   const entries = new Map<number, Entry>();
   /** Replaced senders still finishing sends; closed when the last one settles (or at closeAll). */
@@ -74,6 +77,7 @@ export function createSenderCache(opts: {
       account,
       opts.kitFor(account),
       opts.breakers,
+      opts.batching,
     );
 
   // In-flight tracking, so a replaced sender is closed only after its calls settle.
@@ -87,14 +91,19 @@ export function createSenderCache(opts: {
         if (e.retired) retire(e);
       }
     };
-    const { recall, callback } = e.inner;
+    const { recall, callback, pullReceipts } = e.inner;
     return Object.freeze({
       provider: e.inner.provider,
+      ...(e.inner.batch ? { batch: e.inner.batch } : {}),
+      accepts: (content: unknown) => e.inner.accepts(content),
       admit: (receiver: string) => e.inner.admit(receiver),
       send: (req) => track(() => e.inner.send(req)),
       testConnection: () => track(() => e.inner.testConnection()),
       ...(recall ? { recall: (req: Parameters<typeof recall>[0]) => track(() => recall(req)) } : {}),
       ...(callback ? { callback: (req: Parameters<typeof callback>[0]) => track(() => callback(req)) } : {}),
+      ...(pullReceipts
+        ? { pullReceipts: (p: Parameters<typeof pullReceipts>[0]) => track(() => pullReceipts(p)) }
+        : {}),
       // The cache owns the sender's life (replacement, closeAll): closing a handed-out one is a no-op.
       close: async () => {},
     });

@@ -1,13 +1,16 @@
 import type { Channel } from '../domain/channels.ts';
 import type { Delivery } from '../domain/delivery.ts';
 import type { Template } from '../domain/template.ts';
+import { type BatchItem, createBatcher } from './batcher.ts';
 import type {
   CallbackRequest,
   CallbackResult,
+  PendingReceipt,
   ProviderClient,
   ProviderDefinition,
   RecallOutcome,
   RecallRequest,
+  Receipt,
   SendFailure,
   SendOutcome,
   TestResult,
@@ -41,16 +44,37 @@ export type BreakerPort = Pick<Breakers, 'openFor' | 'run'>;
  */
 export type ChannelSender = Readonly<{
   provider: string;
+  /** Most receivers in one provider call (absent: one per call); sends are coalesced up to it. */
+  batch?: number;
+  /** Whether the provider can take this (rendered or raw) template content (see `accepts`). */
+  accepts(content: unknown): boolean;
   /** Whether a call to `receiver` may go now, or how long its breaker stays open. */
   admit(receiver: string): { ok: true } | { ok: false; retryAfterMs: number };
   send(req: SenderRequest): Promise<SendOutcome>;
   /** Present when the provider can recall a sent message. */
   recall?(req: RecallRequest): Promise<RecallOutcome>;
   testConnection(): Promise<TestResult>;
+  /** Present when receipts can be pulled from the provider (the scheduler's leader calls it). */
+  pullReceipts?(pending: readonly PendingReceipt[]): Promise<readonly Receipt[]>;
   /** Present when the provider posts receipts to our callback route. */
   callback?(req: CallbackRequest): Promise<CallbackResult | { ok: false; message: string }>;
   close(): Promise<void>;
 }>;
+
+/**
+ * Runs one batch provider call of an account: where the handler applies the route's call
+ * concurrency and the account's rate limit (both count calls for batch providers).
+ *
+ * @example const gate: CallGate = (account, delivery, call) => limit(call);
+ */
+export type CallGate = <T>(account: SenderAccount, delivery: Delivery, call: () => Promise<T>) => Promise<T>;
+
+/**
+ * How a batch provider's sends are coalesced (pkg/channels/batcher.ts).
+ *
+ * @example { lingerMs: (d) => (d.messageType === 'auth' ? 0 : 20), gate: (a, d, call) => call() }
+ */
+export type BatchSettings = Readonly<{ lingerMs: (delivery: Delivery) => number; gate?: CallGate }>;
 
 /** Breaker-open marker code (the handler treats it apart: no attempt is spent). */
 export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
@@ -71,6 +95,7 @@ export function failingSender(code: string, message: string, provider = ''): Cha
   const outcome: SendFailure = Object.freeze({ ok: false, retryable: false, code, message });
   return Object.freeze({
     provider,
+    accepts: () => true,
     admit: () => ({ ok: true }) as const,
     send: async () => outcome,
     testConnection: async () => ({ ok: false, code, message }) as const,
@@ -103,6 +128,7 @@ export function buildSender(
   account: SenderAccount,
   kit: Kit,
   breakers: BreakerPort = closedBreaker,
+  batching: BatchSettings = { lingerMs: () => 0 },
 ): ChannelSender {
   const name = `${account.channel}/${account.provider}`;
   if (!definition) return failingSender('PROVIDER_UNSUPPORTED', `no provider ${name}`, account.provider);
@@ -137,9 +163,54 @@ export function buildSender(
   const tripsBreaker = (o: SendOutcome): boolean => !o.ok && trips(o);
   const recall = client.recall?.bind(client);
   const callback = client.receipts?.callback?.bind(client.receipts);
+  const pull = client.receipts?.pull?.bind(client.receipts);
+  const circuitOpen = (retryAfterMs: number): SendFailure => ({
+    ok: false,
+    retryable: true,
+    code: CIRCUIT_OPEN,
+    message: `${name} circuit open`,
+    retryAfterMs,
+  });
+
+  // A batch provider's sends wait briefly for others with the same content and go as one call,
+  // under the breaker (a call whose every number failed in a tripping way counts once) and the
+  // handler's gate (route call concurrency, account rate limit).
+  const sendBatch = client.sendBatch?.bind(client);
+  const max = definition.capabilities.batch ?? 0;
+  const gate: CallGate = batching.gate ?? ((_a, _d, call) => call());
+  const batcher =
+    sendBatch && max > 1
+      ? createBatcher({
+          max,
+          lingerMs: batching.lingerMs,
+          call: (items: readonly BatchItem[]) => {
+            const first = items[0]!;
+            return gate(account, first.delivery, async () => {
+              const r = await breakers.run(
+                keyOf(first.delivery.receiver),
+                () =>
+                  sendBatch({
+                    deliveries: items.map((i) => i.delivery),
+                    template: first.template,
+                    content: first.content,
+                  }),
+                (outcomes) => outcomes.length > 0 && outcomes.every(tripsBreaker),
+              );
+              return 'open' in r ? items.map(() => circuitOpen(r.retryAfterMs)) : r;
+            });
+          },
+        })
+      : undefined;
+  const accepts = definition.accepts;
 
   return Object.freeze({
     provider: account.provider,
+    ...(batcher ? { batch: max } : {}),
+    accepts(content: unknown) {
+      if (!accepts) return true;
+      const c = definition.content.safeParse(content);
+      return c.success && accepts(c.data);
+    },
     admit(receiver: string) {
       const wait = breakers.openFor(keyOf(receiver));
       return wait === undefined ? ({ ok: true } as const) : ({ ok: false, retryAfterMs: wait } as const);
@@ -155,21 +226,15 @@ export function buildSender(
           message: `rendered content invalid at ${path}`,
         };
       }
+      if (batcher)
+        return batcher.add({ delivery: req.delivery, template: req.template, content: content.data });
       try {
         const r = await breakers.run(
           keyOf(req.delivery.receiver),
           () => client.send({ delivery: req.delivery, template: req.template, content: content.data }),
           tripsBreaker,
         );
-        if (isOpen(r)) {
-          return {
-            ok: false,
-            retryable: true,
-            code: CIRCUIT_OPEN,
-            message: `${name} circuit open`,
-            retryAfterMs: r.retryAfterMs,
-          };
-        }
+        if (isOpen(r)) return circuitOpen(r.retryAfterMs);
         return r;
       } catch (err) {
         return thrown(err);
@@ -196,7 +261,9 @@ export function buildSender(
       }
     },
     ...(callback ? { callback } : {}),
+    ...(pull ? { pullReceipts: pull } : {}),
     async close() {
+      batcher?.flushAll();
       await client.close?.();
     },
   });

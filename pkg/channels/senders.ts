@@ -7,7 +7,7 @@ import { createHttpClient } from './kit/http.ts';
 import { createKit } from './kit/index.ts';
 import type { HttpClient } from './kit/types.ts';
 import { createSenderCache, type SenderCache } from './registry.ts';
-import type { BreakerPort, SenderAccount } from './sender.ts';
+import type { BatchSettings, BreakerPort, SenderAccount } from './sender.ts';
 
 /** The slice of the accounts repository senders read (decrypted configs: never logged). */
 export type SecretAccounts = Readonly<{
@@ -54,6 +54,7 @@ export function createPlatformSenders(opts: {
   onBreakerChange?: (key: string, state: 'closed' | 'open' | 'half_open') => void;
   http?: HttpClient;
   now?: () => number;
+  batching?: BatchSettings;
 }): { senders: SenderCache; breakers: BreakerPort; close(): Promise<void> } {
   const http = opts.http ?? createHttpClient({});
   // One guarded client per process for caller-chosen URLs (webhooks), shared by all accounts.
@@ -67,6 +68,7 @@ export function createPlatformSenders(opts: {
     catalog: opts.catalog,
     loadAccount: opts.loadAccount,
     breakers,
+    ...(opts.batching ? { batching: opts.batching } : {}),
     kitFor: (account) =>
       createKit({
         redis: opts.redis,

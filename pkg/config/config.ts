@@ -48,6 +48,8 @@ const schema = z.object({
   RETRY_MAX_MS: int(300_000, 1, 86_400_000),
   BREAKER_THRESHOLD: int(5, 1, 1000),
   BREAKER_HALF_OPEN_MS: int(10_000, 100, 3_600_000),
+  HANDLER_BATCH_LINGER_MS: int(100, 0, 5000),
+  RECEIPTS_PULL_MS: int(30_000, 1000, 3_600_000),
   BACKPRESSURE_HIGH_WATER: int(500_000, 1, 1_000_000_000),
   TRACE_TTL_DAYS: int(7, 1, 3650),
   COUNTER_TTL_DAYS: int(90, 1, 3650),
@@ -94,7 +96,15 @@ export type Config = Readonly<{
     retryMaxMs: number;
     /** Per-account circuit breaker: consecutive retryable failures that open it, and the probe delay. */
     breaker: Readonly<{ threshold: number; halfOpenAfterMs: number }>;
+    /**
+     * Longest a batch provider's send waits for others with the same content to share its call
+     * (`HANDLER_BATCH_LINGER_MS`; it goes earlier once none came for a quarter of that);
+     * verification codes (`auth`) never wait.
+     */
+    batchLingerMs: number;
   }>;
+  /** How often the scheduler's leader pulls SMS receipts of every account (`RECEIPTS_PULL_MS`). */
+  receiptsPullMs: number;
   backpressureHighWater: number;
   traceTtlDays: number;
   counterTtlDays: number;
@@ -175,7 +185,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       retryBaseMs: c.RETRY_BASE_MS,
       retryMaxMs: c.RETRY_MAX_MS,
       breaker: Object.freeze({ threshold: c.BREAKER_THRESHOLD, halfOpenAfterMs: c.BREAKER_HALF_OPEN_MS }),
+      batchLingerMs: c.HANDLER_BATCH_LINGER_MS,
     }),
+    receiptsPullMs: c.RECEIPTS_PULL_MS,
     backpressureHighWater: c.BACKPRESSURE_HIGH_WATER,
     traceTtlDays: c.TRACE_TTL_DAYS,
     counterTtlDays: c.COUNTER_TTL_DAYS,

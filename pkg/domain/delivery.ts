@@ -24,6 +24,11 @@ export type Delivery = Readonly<{
   timezone?: string;
   /** The app that sent it; absent for platform sends (cron, admin). Its events carry it. */
   appId?: number;
+  /**
+   * The account a retry must go through: set after an in-doubt attempt (a timeout after the
+   * request went out), so the retry never goes to another provider and sends twice.
+   */
+  pinnedAccountId?: number;
 }>;
 
 /** Flat stream-entry fields of a delivery. */
@@ -52,6 +57,7 @@ export function encodeDelivery(d: Delivery): string[] {
     d.appId === undefined ? '' : String(d.appId),
   ];
   if (d.timezone) f.push('tz', d.timezone);
+  if (d.pinnedAccountId) f.push('pin', String(d.pinnedAccountId));
   return f;
 }
 
@@ -64,7 +70,7 @@ export function decodeDelivery(
   messageType: MessageType,
   fields: Readonly<Record<string, string>>,
 ): Delivery | undefined {
-  const { id, req, tpl, rcv, vars, biz, att, tp, at, tz, app } = fields;
+  const { id, req, tpl, rcv, vars, biz, att, tp, at, tz, app, pin } = fields;
   if (!id || !tpl || rcv === undefined || !vars) return undefined;
   let variables: Record<string, unknown>;
   try {
@@ -90,6 +96,7 @@ export function decodeDelivery(
     acceptedAt: Number(at) || 0,
     ...(tz ? { timezone: tz } : {}),
     ...(app ? { appId: Number(app) } : {}),
+    ...(pin && Number(pin) > 0 ? { pinnedAccountId: Number(pin) } : {}),
   };
 }
 

@@ -23,10 +23,14 @@ export type LifecycleEvent = Readonly<{
   provider?: string;
   /** The app that sent the message (absent: a platform send); status callbacks route by it. */
   appId?: number;
+  /** The provider's id of the sent message (on `sent`): SMS records and receipts match by it. */
+  providerMessageId?: string;
+  /** Billed parts the provider reported (SMS segments), on `sent`. */
+  segments?: number;
 }>;
 
-/** Strings per encoded event: every event has the same 10 fields (Lua scripts rely on it). */
-export const EVENT_FIELDS = 22;
+/** Strings per encoded event: every event has the same 13 fields (Lua scripts rely on it). */
+export const EVENT_FIELDS = 26;
 
 /**
  * The event of one delivery reaching `state`: the one builder of events from a delivery.
@@ -46,6 +50,7 @@ export function eventOf(
   at: number,
   reason = '',
   account?: Readonly<{ id: number; provider: string }>,
+  sent?: Readonly<{ providerMessageId?: string | undefined; segments?: number | undefined }>,
 ): LifecycleEvent {
   return {
     messageId: d.id,
@@ -60,10 +65,12 @@ export function eventOf(
     reason: reason.replace(/[\u001e\u001f]/g, ' '),
     ...(account ? { accountId: account.id, provider: account.provider } : {}),
     ...(d.appId ? { appId: d.appId } : {}),
+    ...(sent?.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
+    ...(sent?.segments ? { segments: sent.segments } : {}),
   };
 }
 
-/** Flat stream-entry fields of an event (`id tpl rcv ch mt st at rsn acct prov app`): the one layout. */
+/** Flat stream-entry fields of an event (`id tpl rcv ch mt st at rsn acct prov app pmid seg`): the one layout. */
 export function encodeEvent(e: LifecycleEvent): string[] {
   return [
     'id',
@@ -88,6 +95,10 @@ export function encodeEvent(e: LifecycleEvent): string[] {
     e.provider ?? '',
     'app',
     e.appId === undefined ? '' : String(e.appId),
+    'pmid',
+    e.providerMessageId ?? '',
+    'seg',
+    e.segments === undefined ? '' : String(e.segments),
   ];
 }
 
@@ -105,6 +116,8 @@ export function decodeEvent(f: Readonly<Record<string, string>>): LifecycleEvent
     reason: f.rsn ?? '',
     ...(f.acct && f.acct !== '0' ? { accountId: Number(f.acct) || 0, provider: f.prov ?? '' } : {}),
     ...(f.app ? { appId: Number(f.app) || 0 } : {}),
+    ...(f.pmid ? { providerMessageId: f.pmid } : {}),
+    ...(f.seg ? { segments: Number(f.seg) || 0 } : {}),
   };
 }
 

@@ -60,3 +60,18 @@ export function normalizeReceiver(channel: Channel, receiver: string): string {
   if (channel === 'sms' && CN_MOBILE.test(r)) return `+86${r.slice(-11)}`;
   return r;
 }
+
+/**
+ * The stored form of a receiver a caller looks up, whatever channel it belongs to: a mainland
+ * mobile in any of its forms (`13800138000`, `8613800138000`, `+8613800138000`) is E.164, an
+ * email address lower-cased (as {@link normalizeReceiver} stores them); others as given.
+ *
+ * @example lookupForm('13800138000') // '+8613800138000'
+ * @example lookupForm('Ann@Example.com') // 'ann@example.com'
+ */
+export function lookupForm(receiver: string): string {
+  const r = receiver.trim();
+  if (CN_MOBILE.test(r)) return `+86${r.slice(-11)}`;
+  if (EMAIL.test(r)) return r.toLowerCase();
+  return r;
+}

@@ -16,7 +16,11 @@ export type Template = Readonly<{
   name: string;
   channel: Channel;
   messageType: MessageType;
-  accountId: number;
+  /**
+   * The channel account that sends; null: chosen per message from the live config's weighted
+   * account list of the template's route (`routing`, SMS), with failover.
+   */
+  accountId: number | null;
   content: unknown;
   /** `paused` templates still accept sends via API? No: paused only pauses cron/crowd runs. */
   status: 'active' | 'paused';

@@ -7,8 +7,10 @@ import { renderContent } from '../domain/render.ts';
 import type { State } from '../domain/states.ts';
 import type { Template } from '../domain/template.ts';
 import type { AccountTag, Ledger } from '../lifecycle/ledger.ts';
+import type { RouteAccount } from '../pipeline/live-config-schema.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { backoffMs } from './retry.ts';
+import { accountOrder } from './routing.ts';
 
 /** What a filter chain decided (see pkg/pipeline). */
 export type FilterVerdict =
@@ -33,6 +35,10 @@ export type DeliverDeps = Readonly<{
   }) => Promise<FilterVerdict>;
   /** Told when a provider answered "rate limited", so the limiter can cool down. */
   onRateLimited?: (accountId: number) => void;
+  /** The weighted accounts of a route (live config `routing`), for templates naming no account. */
+  routing?: (route: Route) => readonly RouteAccount[] | undefined;
+  /** Told when a message went on to the route's next account within its attempt. */
+  onFailover?: (from: AccountTag, to: AccountTag, code: string) => void;
   retry: Readonly<{ maxAttempts: number; baseMs: number; maxMs: number }>;
   consumer: string;
   now?: () => number;
@@ -115,14 +121,47 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
       }
     }
 
-    const account = await deps.account(template.accountId);
-    if (!account) return fail(d, 'ACCOUNT_NOT_FOUND', `channel account ${template.accountId} does not exist`);
-    const tag: AccountTag = { id: account.id, provider: account.provider };
-    const sender = deps.sender(account);
-    const admitted = sender.admit(d.receiver);
-    if (!admitted.ok) return holdBack(d, admitted.retryAfterMs, tag);
+    // The accounts this message may go through, in order: the pinned one after an in-doubt
+    // attempt, else the template's, else the route's weighted list (picked per message id) with
+    // the others as failover. Only accounts whose provider can take the content count.
+    const ids =
+      d.pinnedAccountId !== undefined
+        ? [d.pinnedAccountId]
+        : template.accountId !== null
+          ? [template.accountId]
+          : accountOrder(d.id, deps.routing?.(route!) ?? []);
+    const candidates: { account: SenderAccount; sender: ChannelSender; tag: AccountTag }[] = [];
+    for (const id of ids) {
+      const account = await deps.account(id);
+      if (!account) continue;
+      const sender = deps.sender(account);
+      if (sender.accepts(template.content)) {
+        candidates.push({ account, sender, tag: { id: account.id, provider: account.provider } });
+      }
+    }
+    if (candidates.length === 0) {
+      if (ids.length === 1 && template.accountId !== null && d.pinnedAccountId === undefined) {
+        return fail(d, 'ACCOUNT_NOT_FOUND', `channel account ${ids[0]} does not exist`);
+      }
+      return fail(
+        d,
+        'NO_ACCOUNT',
+        ids.length === 0
+          ? `template ${template.id} names no account and route ${route} has none in the live config routing`
+          : `no account of route ${route} can send template ${template.id} (accounts ${ids.join(', ')})`,
+      );
+    }
+    // An open breaker hands the message to the next account; with every breaker open it waits.
+    let at = candidates.findIndex((c) => c.sender.admit(d.receiver).ok);
+    if (at < 0) {
+      const waits = candidates.map((c) => {
+        const a = c.sender.admit(d.receiver);
+        return a.ok ? 0 : a.retryAfterMs;
+      });
+      return holdBack(d, Math.min(...waits), candidates[0]!.tag);
+    }
 
-    const begin = await ledger.begin(d, deps.consumer, now(), entry.deliveries > 1, tag);
+    const begin = await ledger.begin(d, deps.consumer, now(), entry.deliveries > 1, candidates[at]!.tag);
     if (begin.kind === 'sent' || begin.kind === 'cancelled' || begin.kind === 'busy') return { kind: 'ack' };
     if (begin.kind === 'final') {
       // Ended before a crash hid the settlement: repeat it, emit nothing.
@@ -131,25 +170,49 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
         : { kind: 'ack' };
     }
 
-    // The sender never throws: client throws and open breakers come back as outcomes.
-    const outcome = await sender.send({ delivery: d, template, content: rendered });
-    if (outcome.ok) {
-      await ledger.finish(d, 'sent', { providerMessageId: outcome.providerMessageId ?? '', account: tag });
-      return { kind: 'ack' };
+    for (;;) {
+      const { account, sender, tag } = candidates[at]!;
+      // The sender never throws: client throws and open breakers come back as outcomes.
+      const outcome = await sender.send({ delivery: d, template, content: rendered });
+      if (outcome.ok) {
+        await ledger.finish(d, 'sent', {
+          providerMessageId: outcome.providerMessageId ?? '',
+          ...(outcome.segments ? { segments: outcome.segments } : {}),
+          account: tag,
+        });
+        return { kind: 'ack' };
+      }
+      if (outcome.rateLimited) deps.onRateLimited?.(account.id);
+      // Proven not taken (refused, 5xx, rate limited, an account-level refusal, an open
+      // breaker): the next admitted account takes it within this attempt. In doubt never.
+      if ((outcome.failover || outcome.code === CIRCUIT_OPEN) && !outcome.inDoubt) {
+        const next = candidates.findIndex((c, i) => i > at && c.sender.admit(d.receiver).ok);
+        if (next > 0) {
+          deps.onFailover?.(tag, candidates[next]!.tag, outcome.code);
+          at = next;
+          continue;
+        }
+      }
+      if (outcome.code === CIRCUIT_OPEN) return holdBack(d, outcome.retryAfterMs ?? deps.retry.baseMs, tag);
+      if (outcome.retryable && d.attempt < deps.retry.maxAttempts) {
+        const wait = backoffMs({
+          attempt: d.attempt,
+          baseMs: deps.retry.baseMs,
+          maxMs: deps.retry.maxMs,
+          random,
+          retryAfterMs: outcome.retryAfterMs,
+        });
+        const reason = `${outcome.inDoubt ? 'IN_DOUBT ' : ''}${outcome.code} (attempt ${d.attempt})`;
+        await ledger.finish(d, 'retrying', { reason, account: tag });
+        // An in-doubt attempt may have been sent: its retry goes to the same account only.
+        const retry: Delivery = {
+          ...d,
+          attempt: d.attempt + 1,
+          ...(outcome.inDoubt ? { pinnedAccountId: account.id } : {}),
+        };
+        return { kind: 'delay', dueAt: now() + wait, fields: fieldsOf(retry) };
+      }
+      return fail(d, outcome.code, outcome.message, tag);
     }
-    if (outcome.code === CIRCUIT_OPEN) return holdBack(d, outcome.retryAfterMs ?? deps.retry.baseMs, tag);
-    if (outcome.rateLimited) deps.onRateLimited?.(account.id);
-    if (outcome.retryable && d.attempt < deps.retry.maxAttempts) {
-      const wait = backoffMs({
-        attempt: d.attempt,
-        baseMs: deps.retry.baseMs,
-        maxMs: deps.retry.maxMs,
-        random,
-        retryAfterMs: outcome.retryAfterMs,
-      });
-      await ledger.finish(d, 'retrying', { reason: `${outcome.code} (attempt ${d.attempt})`, account: tag });
-      return { kind: 'delay', dueAt: now() + wait, fields: fieldsOf({ ...d, attempt: d.attempt + 1 }) };
-    }
-    return fail(d, outcome.code, outcome.message, tag);
   };
 }

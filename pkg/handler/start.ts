@@ -15,6 +15,9 @@ import { createDeliver, type DeliverDeps } from './deliver.ts';
 /** Consumer group of the delivery streams (DESIGN.md). */
 export const HANDLER_GROUP = 'handlers';
 
+/** Most deliveries in flight per route of a batch channel, whatever concurrency × batch says. */
+export const MAX_BATCH_IN_FLIGHT = 20_000;
+
 export type HandlerOptions = Readonly<{
   redis: Redis;
   /** A dedicated connection for XREADGROUP BLOCK. */
@@ -29,6 +32,13 @@ export type HandlerOptions = Readonly<{
   concurrency: (route: Route) => number;
   filter?: DeliverDeps['filter'];
   onRateLimited?: DeliverDeps['onRateLimited'];
+  routing?: DeliverDeps['routing'];
+  /**
+   * Most receivers one provider call of the route's channel carries (default 1). For a batch
+   * channel the route's concurrency counts calls, so up to concurrency × batch deliveries are in
+   * flight (bounded by {@link MAX_BATCH_IN_FLIGHT}) to fill them.
+   */
+  batchOf?: (route: Route) => number;
   /** The handler settings of the config (its concurrency is per route, from live config). */
   settings: Omit<Config['handler'], 'concurrency' | 'routes'>;
   routes?: readonly Route[];
@@ -64,6 +74,11 @@ export async function startHandler(
     sender: (account) => opts.senders.forAccount(account),
     ...(opts.filter ? { filter: opts.filter } : {}),
     ...(opts.onRateLimited ? { onRateLimited: opts.onRateLimited } : {}),
+    ...(opts.routing ? { routing: opts.routing } : {}),
+    onFailover: (from, to, code) => {
+      m?.failovers.inc({ from: from.provider, to: to.provider, code });
+      opts.log.warn({ from: from.id, to: to.id, code }, 'delivery failed over to the next account');
+    },
     retry: {
       maxAttempts: opts.settings.maxAttempts,
       baseMs: opts.settings.retryBaseMs,
@@ -80,7 +95,12 @@ export async function startHandler(
     streams,
     group: HANDLER_GROUP,
     consumer: opts.consumer,
-    concurrency: (s) => opts.concurrency(byStream.get(s)!),
+    concurrency: (s) => {
+      const route = byStream.get(s)!;
+      const c = opts.concurrency(route);
+      const batch = opts.batchOf?.(route) ?? 1;
+      return batch > 1 ? Math.min(MAX_BATCH_IN_FLIGHT, Math.max(c, c * batch)) : c;
+    },
     handle: async (entry) => {
       m?.inFlight.inc();
       try {
@@ -114,7 +134,8 @@ export async function startHandler(
       const d = route ? decodeDelivery(channel, type, entry.fields) : undefined;
       if (d) await opts.ledger.fail(d, 'MAX_DELIVERIES');
     },
-    batchSize: opts.settings.batch,
+    // A batch channel reads a provider call's worth at once, so one read fills whole calls.
+    batchSize: (s) => Math.max(opts.settings.batch, opts.batchOf?.(byStream.get(s)!) ?? 1),
     visibilityTimeoutMs: opts.settings.visibilityTimeoutMs,
     maxDeliveries: opts.settings.maxDeliveries,
   });

@@ -155,11 +155,17 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
     async finish(
       d: Delivery,
       state: State,
-      extra: { reason?: string; providerMessageId?: string; at?: number; account?: AccountTag } = {},
+      extra: {
+        reason?: string;
+        providerMessageId?: string;
+        segments?: number;
+        at?: number;
+        account?: AccountTag;
+      } = {},
     ): Promise<boolean> {
       const at = extra.at ?? Date.now();
       return write(d, state, at, extra.providerMessageId ?? '', [
-        eventOf(d, state, at, extra.reason ?? '', extra.account),
+        eventOf(d, state, at, extra.reason ?? '', extra.account, extra),
       ]);
     },
 
@@ -176,14 +182,22 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
     },
 
     /**
-     * Emits events that change no record (provider receipts after `sent`: `delivered`, `read`).
-     * The record's identity fields fill the events; unknown messages emit nothing.
+     * Records a provider receipt after `sent` (`delivered`, `read`, a late `failed`): its event and
+     * timeline entry. The record's identity fields fill the event. Idempotent: a receipt repeated
+     * (providers re-post and pulls overlap callbacks) or arriving after the message's fate is
+     * known answers `duplicate` and emits nothing; an unknown message answers `unknown`.
      */
-    async receipt(messageId: string, state: State, at: number, reason = ''): Promise<boolean> {
+    async receipt(
+      messageId: string,
+      state: State,
+      at: number,
+      reason = '',
+    ): Promise<'recorded' | 'duplicate' | 'unknown'> {
       const r = await recordOf(messageId);
-      if (!r) return false;
+      if (!r) return 'unknown';
       const e = eventOf(identity(messageId, r), state, at, reason, accountOf(r));
-      return Number(await run.receipt(keysOf(messageId), encodeEvent(e))) === 1;
+      const got = Number(await run.receipt(keysOf(messageId), [state, ...encodeEvent(e)]));
+      return got === 1 ? 'recorded' : got === 2 ? 'duplicate' : 'unknown';
     },
 
     /**

@@ -194,7 +194,11 @@ describe('the ledger writes each emitted event into the timeline of its record',
     await ledger.accept(d, T0);
     await ledger.begin(d, 'h1', T0 + 1, false, account);
     await ledger.finish(d, 'sent', { at: T0 + 2, providerMessageId: 'p-3', account });
-    assert.equal(await ledger.receipt(d.id, 'delivered', T0 + 900, 'DELIVRD'), true);
+    assert.equal(await ledger.receipt(d.id, 'delivered', T0 + 900, 'DELIVRD'), 'recorded');
+    // Providers re-post and pulls overlap callbacks: the same receipt again, or a contradicting
+    // late one, changes nothing; a `read` after `delivered` is still news.
+    assert.equal(await ledger.receipt(d.id, 'delivered', T0 + 950, 'DELIVRD'), 'duplicate');
+    assert.equal(await ledger.receipt(d.id, 'failed', T0 + 960, 'UNDELIV'), 'duplicate');
     const t = await trace(d.id);
     assert.equal(t?.state, 'delivered');
     assert.deepEqual(await timeline(d.id), [
@@ -226,7 +230,7 @@ describe('the ledger writes each emitted event into the timeline of its record',
     const unknown = delivery();
     const stream = r.keys.events(partitionOf(unknown.id, N));
     const length = await r.redis.xlen(stream);
-    assert.equal(await ledger.receipt(unknown.id, 'delivered', T0, 'DELIVRD'), false);
+    assert.equal(await ledger.receipt(unknown.id, 'delivered', T0, 'DELIVRD'), 'unknown');
     assert.equal(await r.redis.exists(r.keys.attempt(partitionOf(unknown.id, N), unknown.id)), 0);
     assert.equal(await r.redis.xlen(stream), length);
     assert.equal(await trace(unknown.id), undefined);

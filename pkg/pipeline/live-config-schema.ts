@@ -24,7 +24,16 @@ export type LiveConfig = Readonly<{
   concurrency: Readonly<Partial<Record<Route, number>>>;
   /** Token buckets per channel-account id (`"3"`), overriding the account's own limit. */
   rateLimits: Readonly<Record<string, Readonly<{ rate: number; burst: number }>>>;
+  /**
+   * Weighted channel accounts per route (`sms.notice`: Tencent 80 / Aliyun 20) for templates
+   * that name no account of their own: each message goes through one picked by weight, and
+   * fails over to the others in weight order when the picked one proves it cannot take it.
+   */
+  routing: Readonly<Partial<Record<Route, readonly RouteAccount[]>>>;
 }>;
+
+/** One account of a route's weighted list. @example { accountId: 3, weight: 80 } */
+export type RouteAccount = Readonly<{ accountId: number; weight: number }>;
 
 /**
  * Name of the live config row in the `config` table.
@@ -47,6 +56,7 @@ export function defaultLiveConfig(timezone = 'Asia/Shanghai'): LiveConfig {
     quietHours: { start: '22:00', end: '08:00', timezone },
     concurrency: {},
     rateLimits: {},
+    routing: {},
   });
 }
 
@@ -119,6 +129,23 @@ export function liveConfigSchemaFor(timezone = 'Asia/Shanghai') {
     rateLimits: z
       .record(z.string().regex(/^[1-9]\d{0,14}$/, 'must be a channel account id'), rateLimit)
       .default({}),
+    routing: z
+      .record(
+        z.string().refine((k) => parseRoute(k) !== undefined, 'must be a route channel.messageType'),
+        z
+          .array(
+            z.strictObject({
+              accountId: z.int().positive().max(2_147_483_647),
+              weight: z.int().min(0).max(10_000),
+            }),
+          )
+          .min(1)
+          .max(32)
+          .refine((l) => new Set(l.map((a) => a.accountId)).size === l.length, 'an account is listed twice')
+          .refine((l) => l.some((a) => a.weight > 0), 'at least one weight must be above 0'),
+      )
+      .default({})
+      .transform((r) => r as Partial<Record<Route, RouteAccount[]>>),
   });
 }
 

@@ -102,7 +102,9 @@ export function createRateLimiter(deps: { redis: Redis; keys: Keys }): RateLimit
  * Rate limit (last step, so only deliveries that will really be sent take tokens): the limit of
  * the template's channel account comes from `config.rateLimits[accountId]`, else from
  * `fallback` (e.g. the account record's own rate), else none. Without a token the delivery is
- * parked (`throttled`) until the token booked for it (by message id) is there.
+ * parked (`throttled`) until the token booked for it (by message id) is there. Accounts whose
+ * provider sends in batches (`perCall`) and routed templates (no account of their own) are
+ * limited per provider call at send time instead (the handler's call gate), not here.
  *
  * @example const step = rateLimitStep({ limiter });
  * await step(input) // pass, or { kind: 'delay', state: 'throttled', until: now + waitMs, reason }
@@ -110,9 +112,11 @@ export function createRateLimiter(deps: { redis: Redis; keys: Keys }): RateLimit
 export function rateLimitStep(deps: {
   limiter: RateLimiter;
   fallback?: (accountId: number) => RateLimit | undefined | Promise<RateLimit | undefined>;
+  perCall?: (accountId: number) => boolean | Promise<boolean>;
 }): Step {
   return namedStep('rateLimit', async ({ delivery, template, now, config }) => {
     const accountId = template.accountId;
+    if (accountId === null || (await deps.perCall?.(accountId))) return { kind: 'pass' };
     const limit = config.rateLimits[String(accountId)] ?? (await deps.fallback?.(accountId));
     if (!limit || !(limit.rate > 0)) return { kind: 'pass' };
     // Booked by message id: a throttled delivery coming back at its time finds its token kept.

@@ -25,6 +25,8 @@ export function createSteps(deps: {
   keys: Keys;
   rateLimiter?: RateLimiter;
   fallbackRateLimit?: (accountId: number) => RateLimit | undefined | Promise<RateLimit | undefined>;
+  /** Accounts limited per provider call instead (batch providers; see rateLimitStep). */
+  perCallRateLimit?: (accountId: number) => boolean | Promise<boolean>;
 }): readonly Step[] {
   const limiter = deps.rateLimiter ?? createRateLimiter({ redis: deps.redis, keys: deps.keys });
   return Object.freeze([
@@ -33,6 +35,10 @@ export function createSteps(deps: {
     quietHoursStep(),
     dedupContentStep({ redis: deps.redis, keys: deps.keys }),
     dedupFrequencyStep({ redis: deps.redis, keys: deps.keys }),
-    rateLimitStep({ limiter, ...(deps.fallbackRateLimit ? { fallback: deps.fallbackRateLimit } : {}) }),
+    rateLimitStep({
+      limiter,
+      ...(deps.fallbackRateLimit ? { fallback: deps.fallbackRateLimit } : {}),
+      ...(deps.perCallRateLimit ? { perCall: deps.perCallRateLimit } : {}),
+    }),
   ]);
 }

@@ -63,6 +63,7 @@ export async function openCore(
     dialect,
     repos: createRepos(db, {
       secretKey: config.secretKey,
+      dialect,
       allowPrivateCallbacks: config.callbacks.allowPrivateNetworks,
     }),
     keys,

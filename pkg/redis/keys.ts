@@ -48,6 +48,15 @@ export function createKeys(prefix: string) {
     callbacksDead: () => `${p}cbdlq:{callbacks}`,
     /** Lifecycle events the `callbacks` group could not route after max deliveries (partition tag). */
     callbacksEventsDead: (partition: number) => `${p}cbdlq:${part(partition)}`,
+    /** SMS-record writes the `sms-records` group could not apply after max deliveries (partition tag). */
+    smsRecordsEventsDead: (partition: number) => `${p}smsdlq:${part(partition)}`,
+    // --- provider receipts (tag: {receipts}; one inbox for callbacks and pulls) ---
+    /** Inbox of provider receipts waiting to be matched to their message; group `receipts`. */
+    receipts: () => `${p}rcpt:{receipts}`,
+    /** Receipts waiting for their record to appear (sorted set scored by due ms). */
+    receiptsDelayed: () => `${p}rcptdl:{receipts}`,
+    /** Receipts that never matched a message. */
+    receiptsDead: () => `${p}rcptdlq:{receipts}`,
     // --- per message ---
     /**
      * Hash: attempt record of a message (state, attempts, consumer, provider id). Tagged with the

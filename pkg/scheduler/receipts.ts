@@ -1,10 +1,9 @@
 import type { Logger } from '../telemetry/logger.ts';
 
 /**
- * Pulls delivery receipts from SMS providers and records them (`delivered`, `read`, via the
- * ledger). No SMS provider exists yet: this is the hook a provider adapter plugs into through
- * `startScheduler(core, { smsReceipts })`. It runs on the leader only, so providers are polled
- * once per period however many schedulers run.
+ * Pulls delivery receipts from SMS providers into the receipts inbox (pkg/receipts; wired in
+ * services/scheduler/wire.ts), plugged in through `startScheduler(core, { smsReceipts })`. It
+ * runs on the leader only, so providers are polled once per period however many schedulers run.
  *
  * @example const pull: SmsReceiptPuller = async (now) => { await provider.fetchReceiptsSince(now - 60_000); };
  */

@@ -76,11 +76,11 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
         accounts.create({ name: 'x', channel: 'email', provider: 'smtp', config: { ...smtp, port: 'abc' } }),
         isCode('VALIDATION_FAILED', 'config.port'),
       );
-      // A channel whose provider list is empty (sms today) takes no account at all.
+      // A provider its channel does not list is refused, naming those it lists.
       await assert.rejects(
-        accounts.create({ name: 'x', channel: 'sms', provider: 'tencent', config: { secretId: 'id' } }),
+        accounts.create({ name: 'x', channel: 'sms', provider: 'nope', config: { secretId: 'id' } }),
         (e: unknown) =>
-          isCode('VALIDATION_FAILED', 'provider')(e) && /has no provider yet/.test((e as AppError).message),
+          isCode('VALIDATION_FAILED', 'provider')(e) && /takes provider/.test((e as AppError).message),
       );
       await assert.rejects(
         accounts.create({ name: 'x', channel: 'sandbox', provider: 'sandbox', config: { failRate: 7 } }),

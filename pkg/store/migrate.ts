@@ -2,11 +2,13 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db, Dialect } from './db.ts';
 import { init } from './migrations/001-init.ts';
 import { callbacks } from './migrations/002-callbacks.ts';
+import { sms } from './migrations/003-sms.ts';
 
 /** Migrations in order; each is a factory of the dialect so DDL types fit both databases. */
 const MIGRATIONS: Readonly<Record<string, (d: Dialect) => Migration>> = {
   '001-init': init,
   '002-callbacks': callbacks,
+  '003-sms': sms,
 };
 
 /**

@@ -2,7 +2,8 @@ import { type AccountsRepo, createAccountsRepo } from './accounts.ts';
 import { type AppsRepo, createAppsRepo } from './apps.ts';
 import { type ConfigStore, createConfigStore } from './configStore.ts';
 import { type CrowdsRepo, createCrowdsRepo } from './crowds.ts';
-import type { Db } from './db.ts';
+import type { Db, Dialect } from './db.ts';
+import { createSmsRecordsRepo, type SmsRecordsRepo } from './sms-records.ts';
 import { createTemplatesRepo, type TemplatesRepo } from './templates.ts';
 
 /** Every repository over one database. */
@@ -12,6 +13,7 @@ export type Repos = Readonly<{
   templates: TemplatesRepo;
   crowds: CrowdsRepo;
   configStore: ConfigStore;
+  smsRecords: SmsRecordsRepo;
 }>;
 
 /**
@@ -26,7 +28,7 @@ export type Repos = Readonly<{
  */
 export function createRepos(
   db: Db,
-  opts: { secretKey: Uint8Array; now?: () => number; allowPrivateCallbacks?: boolean },
+  opts: { secretKey: Uint8Array; dialect: Dialect; now?: () => number; allowPrivateCallbacks?: boolean },
 ): Repos {
   const deps = opts.now ? { now: opts.now } : {};
   return Object.freeze({
@@ -39,5 +41,6 @@ export function createRepos(
     templates: createTemplatesRepo(db, deps),
     crowds: createCrowdsRepo(db, deps),
     configStore: createConfigStore(db, deps),
+    smsRecords: createSmsRecordsRepo(db, opts.dialect),
   });
 }

@@ -52,7 +52,8 @@ export interface TemplatesTable {
   name: string;
   channel: string;
   message_type: string;
-  account_id: number;
+  /** Null: routed by the live config's weighted account list of its route (SMS). */
+  account_id: number | null;
   /** JSON content model of the channel. */
   content: string;
   status: string;
@@ -89,6 +90,10 @@ export interface SmsRecordsTable {
   status_message: string | null;
   sent_at: Millis;
   receipt_at: Millis | null;
+  /** Billed parts as the provider reported them (null: not reported). */
+  segments: number | null;
+  /** The app that sent the message (null: a platform send). */
+  app_id: number | null;
 }
 
 export interface ConfigTable {

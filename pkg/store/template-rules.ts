@@ -49,6 +49,7 @@ const fields = {
 export const templateCreateSchema = z
   .object({
     ...fields,
+    accountId: fields.accountId.nullable().default(null),
     status: fields.status.default('active'),
     shield: fields.shield.default('none'),
     timezone: fields.timezone.default(null),
@@ -78,7 +79,7 @@ export const templateUpdateSchema = z.object({
   name: fields.name.optional(),
   channel: fields.channel.optional(),
   messageType: fields.messageType.optional(),
-  accountId: fields.accountId.optional(),
+  accountId: fields.accountId.nullable().optional(),
   content: z.unknown().optional(),
   status: fields.status.optional(),
   shield: fields.shield.optional(),

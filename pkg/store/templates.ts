@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Selectable, Transaction } from 'kysely';
+import { catalog } from '../channels/catalog.ts';
 import type { Channel, MessageType } from '../domain/channels.ts';
 import { AppError, errors } from '../domain/errors.ts';
 import type { ShieldPolicy, Template } from '../domain/template.ts';
@@ -50,7 +51,7 @@ const toView = (r: Row): TemplateView => ({
   name: r.name,
   channel: r.channel as Channel,
   messageType: r.message_type as MessageType,
-  accountId: Number(r.account_id),
+  accountId: r.account_id === null ? null : Number(r.account_id),
   content: fromJson(r.content),
   status: r.status as Template['status'],
   shield: r.shield as ShieldPolicy,
@@ -76,15 +77,31 @@ const toColumns = (t: TemplateFields) => ({
 });
 
 /**
- * 422 unless `accountId` names a live account of the template's channel whose provider exists,
- * and `content` fits that provider's content schema (read in `trx`). Returns the normalised content.
+ * 422 unless `accountId` names a live account of the template's channel whose provider exists
+ * and can take the content (an SMS template names its provider under `content.providers`), and
+ * `content` fits that provider's content schema (read in `trx`). Without an account, the channel
+ * must be one routed over several providers sharing one content schema (SMS). Returns the
+ * normalised content.
  */
 async function checkAccount(
   trx: Transaction<Database>,
-  accountId: number,
+  accountId: number | null,
   channel: Channel,
   content: unknown,
 ): Promise<unknown> {
+  if (accountId === null) {
+    const schema = catalog.routedContent(channel);
+    if (!schema) {
+      throw invalid([
+        { path: 'accountId', message: `required for channel ${channel} (only SMS templates may be routed)` },
+      ]);
+    }
+    const r = schema.safeParse(content);
+    if (r.success) return r.data;
+    throw invalid(
+      r.error.issues.map((i) => ({ path: ['content', ...i.path.map(String)].join('.'), message: i.message })),
+    );
+  }
   const a = await trx
     .selectFrom('channel_accounts')
     .select(['channel', 'provider'])
@@ -103,6 +120,14 @@ async function checkAccount(
   }
   const v = validateTemplateContent(p.definition, content);
   if (!v.ok) throw invalid(v.issues);
+  if (p.definition.accepts && !p.definition.accepts(v.content)) {
+    throw invalid([
+      {
+        path: `content.providers.${a.provider}`,
+        message: `account ${accountId} sends through ${a.provider}: the content needs its entry`,
+      },
+    ]);
+  }
   return v.content;
 }
 
@@ -144,7 +169,7 @@ export function createTemplatesRepo(db: Db, deps: RepoDeps = {}) {
           name: p.name ?? cur.name,
           channel: p.channel ?? cur.channel,
           messageType: p.messageType ?? cur.messageType,
-          accountId: p.accountId ?? cur.accountId,
+          accountId: p.accountId !== undefined ? p.accountId : cur.accountId,
           content: p.content !== undefined ? p.content : cur.content,
           status: p.status ?? cur.status,
           shield: p.shield ?? cur.shield,

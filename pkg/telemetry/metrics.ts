@@ -57,6 +57,12 @@ export function createMetrics(opts: { process: string; defaults?: boolean }) {
       labelNames: ['breaker'],
       registers: r,
     }),
+    failovers: new Counter({
+      name: 'push_provider_failovers_total',
+      help: "Deliveries handed to the route's next account within their attempt, by providers and code",
+      labelNames: ['from', 'to', 'code'],
+      registers: r,
+    }),
     inFlight: new Gauge({
       name: 'push_handler_in_flight',
       help: 'Deliveries being worked on by this handler',

@@ -32,7 +32,7 @@ export type Call = (
  */
 export async function adminTestApp(dialect: Dialect) {
   const tdb = await testDb(dialect);
-  const repos = createRepos(tdb.db, { secretKey: randomBytes(32) });
+  const repos = createRepos(tdb.db, { secretKey: randomBytes(32), dialect });
   const logLines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (s: string) => void logLines.push(s) });
   const templateChanges: number[] = [];

@@ -11,6 +11,7 @@ import { startAggregatorProcess } from '../aggregator/wire.ts';
 import { startHandlerProcess } from '../handler/wire.ts';
 import { standardRouters } from '../ingest/routers.ts';
 import { startIngest } from '../ingest/wire.ts';
+import { smsReceiptsPull } from '../scheduler/wire.ts';
 import { seedDemo } from './seed.ts';
 
 await runProcess(
@@ -28,7 +29,12 @@ await runProcess(
       registry: ingest.metrics.registry,
     });
     // The handler already moves due delayed entries; the scheduler's own mover would only repeat it.
-    const scheduler = startScheduler(core, { mover: false });
+    const receipts = smsReceiptsPull(core);
+    const scheduler = startScheduler(core, {
+      mover: false,
+      smsReceipts: receipts.pull,
+      receiptsEveryMs: core.config.receiptsPullMs,
+    });
     const base = `http://127.0.0.1:${ingest.port}`;
     const g = core.config.generated ?? { adminToken: false };
     process.stdout.write(
@@ -49,7 +55,14 @@ await runProcess(
         '',
       ].join('\n'),
     );
-    return [...scheduler.closers, ...closers, ...aggregator.closers, ...handler.closers, ...ingest.closers];
+    return [
+      ...receipts.closers,
+      ...scheduler.closers,
+      ...closers,
+      ...aggregator.closers,
+      ...handler.closers,
+      ...ingest.closers,
+    ];
   },
   {
     before: async (config) => {

@@ -3,6 +3,7 @@ import { startCallbacks } from '../../pkg/callbacks/start.ts';
 import { catalog } from '../../pkg/channels/catalog.ts';
 import { cachedAccounts, createPlatformSenders } from '../../pkg/channels/senders.ts';
 import type { Route } from '../../pkg/domain/channels.ts';
+import { createCallGate } from '../../pkg/handler/call-gate.ts';
 import type { DeliverDeps } from '../../pkg/handler/deliver.ts';
 import { startHandler } from '../../pkg/handler/start.ts';
 import { createLiveConfig, LIVE_CONFIG_NAME } from '../../pkg/pipeline/live-config.ts';
@@ -11,7 +12,9 @@ import { createSteps } from '../../pkg/pipeline/steps.ts';
 import { runSteps } from '../../pkg/pipeline/types.ts';
 import type { Core } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
+import { startReceipts } from '../../pkg/receipts/start.ts';
 import { connectRedis } from '../../pkg/redis/client.ts';
+import { startSmsRecords } from '../../pkg/sms-records/start.ts';
 import { createMetrics } from '../../pkg/telemetry/metrics.ts';
 import { subscribedTemplateCache } from '../../pkg/templates/changes.ts';
 
@@ -39,18 +42,6 @@ export async function startHandlerProcess(
   const blocking = connectRedis(core.config.redisUrl, 'blocking');
   const loadAccount = cachedAccounts(core.repos.accounts);
   const metrics = createMetrics({ process: 'handler' });
-  const platformSenders = createPlatformSenders({
-    catalog,
-    redis: core.redis,
-    keys: core.keys,
-    loadAccount,
-    breaker: core.config.handler.breaker,
-    onBreakerChange: (key, state) => {
-      metrics.breakerState.set({ breaker: key }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
-      core.log.warn({ breaker: key, state }, 'provider circuit breaker changed state');
-    },
-  });
-  const { senders } = platformSenders;
   const h = cfg(core);
 
   // Live config: discard list, whitelist, dedup, quiet hours, concurrency and rate limits,
@@ -66,23 +57,50 @@ export async function startHandlerProcess(
   });
   await live.ready;
   const limiter = createRateLimiter({ redis: core.redis, keys: core.keys });
+  const concurrency =
+    opts.concurrency ?? ((route: Route) => live.current().concurrency[route] ?? h.concurrency);
+  // An account's own limit (set on the account) applies when the live config names none.
+  const accountLimit = cachedLookup(
+    async (accountId: number) => {
+      const a = await core.repos.accounts.get(accountId);
+      return a?.rateLimit ? { rate: a.rateLimit, burst: a.rateBurst ?? a.rateLimit } : undefined;
+    },
+    { ttlMs: 5000 },
+  );
+  const limitOf = async (accountId: number) =>
+    live.current().rateLimits[String(accountId)] ?? (await accountLimit(accountId));
+  /** Whether an account's provider sends many receivers per call (then limits count calls). */
+  const batchProvider = async (accountId: number) => {
+    const a = await loadAccount(accountId);
+    return (a ? (catalog.find(a.channel, a.provider)?.capabilities.batch ?? 0) : 0) > 1;
+  };
+  const platformSenders = createPlatformSenders({
+    catalog,
+    redis: core.redis,
+    keys: core.keys,
+    loadAccount,
+    breaker: core.config.handler.breaker,
+    onBreakerChange: (key, state) => {
+      metrics.breakerState.set({ breaker: key }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
+      core.log.warn({ breaker: key, state }, 'provider circuit breaker changed state');
+    },
+    // Batch providers (SMS, WeCom app): sends with the same content share calls; a call counts
+    // once against the route's concurrency and the account's rate limit. Codes never wait.
+    batching: {
+      lingerMs: (d) => (d.messageType === 'auth' ? 0 : h.batchLingerMs),
+      gate: createCallGate({ concurrency, limitOf, limiter }),
+    },
+  });
+  const { senders } = platformSenders;
   const steps = createSteps({
     redis: core.redis,
     keys: core.keys,
     rateLimiter: limiter,
-    // An account's own limit (set on the account) applies when the live config names none.
-    fallbackRateLimit: cachedLookup(
-      async (accountId: number) => {
-        const a = await core.repos.accounts.get(accountId);
-        return a?.rateLimit ? { rate: a.rateLimit, burst: a.rateBurst ?? a.rateLimit } : undefined;
-      },
-      { ttlMs: 5000 },
-    ),
+    fallbackRateLimit: accountLimit,
+    perCallRateLimit: batchProvider,
   });
   const filter: DeliverDeps['filter'] =
     opts.filter ?? ((input) => runSteps(steps, { ...input, config: live.current() }));
-  const concurrency =
-    opts.concurrency ?? ((route: Route) => live.current().concurrency[route] ?? h.concurrency);
   const onRateLimited =
     opts.onRateLimited ??
     ((accountId: number) => {
@@ -102,16 +120,19 @@ export async function startHandlerProcess(
     concurrency,
     filter,
     onRateLimited,
+    routing: (route) => live.current().routing[route],
+    batchOf: (route) => batchOfChannel(route.split('.')[0]!),
     settings: h,
     ...(h.routes ? { routes: h.routes } : {}),
     log: core.log,
     metrics,
   });
   // Status callbacks to the apps that sent: their own consumer group and outbox, never in the
-  // way of sends.
+  // way of sends. Each loop below blocks on a connection of its own.
+  const callbacksBlocking = connectRedis(core.config.redisUrl, 'blocking');
   const callbacks = await startCallbacks({
     redis: core.redis,
-    blocking,
+    blocking: callbacksBlocking,
     keys: core.keys,
     partitions: core.config.eventPartitions,
     loadApp: (id) => core.repos.apps.callbackTarget(id),
@@ -119,17 +140,66 @@ export async function startHandlerProcess(
     log: core.log,
     settings: core.config.callbacks,
   });
+  // SMS records from the event stream and provider receipts from the inbox: off the send path,
+  // so a database outage delays records and receipts, never sends.
+  const recordsBlocking = connectRedis(core.config.redisUrl, 'blocking');
+  const records = await startSmsRecords({
+    redis: core.redis,
+    blocking: recordsBlocking,
+    keys: core.keys,
+    partitions: core.config.eventPartitions,
+    apply: (changes) => core.repos.smsRecords.apply(changes),
+    consumer: core.instance,
+    log: core.log,
+  });
+  const receiptsBlocking = connectRedis(core.config.redisUrl, 'blocking');
+  const receipts = await startReceipts({
+    redis: core.redis,
+    blocking: receiptsBlocking,
+    keys: core.keys,
+    consumer: core.instance,
+    log: core.log,
+    lookup: async (accountId, r) =>
+      r.messageId ??
+      (await core.repos.smsRecords.byProviderId(accountId, r.providerMessageId, r.receiver))?.messageId,
+    record: (messageId, r) => core.ledger.receipt(messageId, r.state, r.at, r.reason ?? ''),
+    expired: async (messageId, _accountId, r) => {
+      const rec = await core.repos.smsRecords.get(messageId);
+      if (rec?.status === 'sent' && r.state !== 'read') {
+        await core.repos.smsRecords.apply([
+          {
+            kind: 'status',
+            record: { ...rec, status: r.state, statusCode: r.reason ?? null, receiptAt: r.at },
+          },
+        ]);
+      }
+    },
+  });
+  const quit = (c: typeof blocking) => () =>
+    c.quit().then(
+      () => undefined,
+      () => c.disconnect(),
+    );
   const closers: Closer[] = [
-    { name: 'blocking-redis', close: () => blocking.quit().catch(() => blocking.disconnect()) },
+    { name: 'blocking-redis', close: quit(blocking) },
+    { name: 'callbacks-blocking-redis', close: quit(callbacksBlocking) },
+    { name: 'records-blocking-redis', close: quit(recordsBlocking) },
+    { name: 'receipts-blocking-redis', close: quit(receiptsBlocking) },
     { name: 'config-subscriber', close: () => configSub.quit() },
     { name: 'live-config', close: () => live.close() },
     closer,
     { name: 'senders', close: () => platformSenders.close() },
     { name: 'callbacks', close: () => callbacks.stop() },
+    { name: 'sms-records', close: () => records.stop() },
+    { name: 'receipts', close: () => receipts.stop() },
     // Last registered = first closed: stop reading and let in-flight deliveries settle.
     { name: 'handler', close: () => handler.stop() },
   ];
-  return { handler, metrics, live, closers, stop: () => handler.stop() };
+  return { handler, metrics, live, records, receipts, closers, stop: () => handler.stop() };
 }
 
 const cfg = (core: Core) => core.config.handler;
+
+/** The largest batch among a channel's providers (1: none sends batches). */
+const batchOfChannel = (channel: string): number =>
+  Math.max(1, ...catalog.list.filter((d) => d.channel === channel).map((d) => d.capabilities.batch ?? 1));

@@ -9,6 +9,7 @@ import { takeAppTokens } from '../../pkg/pipeline/app-rate.ts';
 import { publishConfigChanged } from '../../pkg/pipeline/live-config.ts';
 import type { Core } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
+import { addReceipts } from '../../pkg/receipts/inbox.ts';
 import { connectRedis } from '../../pkg/redis/client.ts';
 import { lagCheck } from '../../pkg/stats/lag.ts';
 import { publishTemplateChanged } from '../../pkg/templates/changes.ts';
@@ -62,7 +63,7 @@ export function standardRouters(
         ops,
         checkToken: (id, token) => core.repos.accounts.checkCallbackToken(id, token),
         accountOf: (id) => core.repos.accounts.get(id),
-        recordReceipt: (messageId, state, at, reason) => core.ledger.receipt(messageId, state, at, reason),
+        recordReceipts: (accountId, receipts) => addReceipts(core.redis, core.keys, accountId, receipts),
         log: core.log,
       }),
     ],

@@ -5,9 +5,14 @@ import { dependencyChecks, startOpsServer } from '../../pkg/api/ops-server.ts';
 import { runProcess } from '../../pkg/process/run.ts';
 import { startScheduler } from '../../pkg/scheduler/index.ts';
 import { createMetrics } from '../../pkg/telemetry/metrics.ts';
+import { smsReceiptsPull } from './wire.ts';
 
 await runProcess('scheduler', async (core) => {
-  const scheduler = startScheduler(core);
+  const receipts = smsReceiptsPull(core);
+  const scheduler = startScheduler(core, {
+    smsReceipts: receipts.pull,
+    receiptsEveryMs: core.config.receiptsPullMs,
+  });
   const ops = await startOpsServer({
     port: core.config.opsPort,
     host: core.config.host,
@@ -15,5 +20,5 @@ await runProcess('scheduler', async (core) => {
     registry: createMetrics({ process: 'scheduler' }).registry,
     ready: dependencyChecks({ redis: core.redis, db: core.db }),
   });
-  return [...scheduler.closers, ...ops.closers];
+  return [...receipts.closers, ...scheduler.closers, ...ops.closers];
 });

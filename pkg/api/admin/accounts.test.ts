@@ -103,11 +103,17 @@ describe('admin /accounts (mysql)', () => {
       [{ name: 'x', channel: 'fax', provider: 'p', config: {} }, 'channel'],
       [{ channel: 'sandbox', provider: 'sandbox', config: {} }, 'name'],
       [{ name: 'x', channel: 'sandbox', provider: 'other', config: {} }, 'provider'],
-      // Providers not in the list are refused, for every channel (sms has none yet).
+      // Providers not in the list are refused, for every channel.
       [
-        { name: 'x', channel: 'sms', provider: 'tencent', config: { secretId: 'a', secretKey: 'b' } },
+        { name: 'x', channel: 'sms', provider: 'nope', config: { secretId: 'a', secretKey: 'b' } },
         'provider',
       ],
+      // An SMS account without its secret names the field.
+      [
+        { name: 'x', channel: 'sms', provider: 'aliyun', config: { accessKeyId: 'a', signName: 's' } },
+        'config.accessKeySecret',
+      ],
+      [{ name: 'x', channel: 'sms', provider: 'yunpian', config: {} }, 'config.apiKey'],
       [{ name: 'x', channel: 'email', provider: 'sendgrid', config: {} }, 'provider'],
       [{ name: 'x', channel: 'sandbox', provider: 'sandbox', config: { failRate: 2 } }, 'config.failRate'],
       [{ name: 'x', channel: 'email', provider: 'smtp', config: { host: 'h', port: 25 } }, 'config.from'],

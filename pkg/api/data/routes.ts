@@ -3,6 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { Redis } from 'ioredis';
 import type { ZodError } from 'zod';
 import { AppError, validationError } from '../../domain/errors.ts';
+import { lookupForm } from '../../domain/receivers.ts';
 import { errorSchema } from '../../ingest/schemas.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { todayIn } from '../../stats/buckets.ts';
@@ -140,7 +141,11 @@ export function dataRoutes(deps: DataRoutesDeps) {
   app.openapi(receiverRoute, async (c) => {
     const { receiver } = c.req.valid('param');
     const q = c.req.valid('query');
-    return c.json(await receiverMessages(read, receiver, q.day ?? today(), { limit: q.limit }), 200);
+    // Any form of a phone number or email address finds what was stored under its normal form.
+    return c.json(
+      await receiverMessages(read, lookupForm(receiver), q.day ?? today(), { limit: q.limit }),
+      200,
+    );
   });
 
   app.openapi(statsRoute, async (c) => {

@@ -113,14 +113,16 @@ test('redirects are not followed: the 3xx is the answer', async () => {
   await http.close();
 });
 
-test('refused and reset connections fail with retryable HTTP_CONNECT', async () => {
+test('a refused connection fails with HTTP_CONNECT, a reset one with HTTP_RESET (in doubt); both retryable', async () => {
   const http = createHttpClient();
   const port = await freePort();
   await assert.rejects(http.request({ url: `http://127.0.0.1:${port}/` }), (e: unknown) => {
     return failsWith('HTTP_CONNECT', /ECONNREFUSED/)(e) && (e as HttpError).retryable;
   });
   routes.set('/reset', { status: 200, reset: true });
-  await assert.rejects(http.request({ url: `${fake.url}/reset` }), failsWith('HTTP_CONNECT'));
+  await assert.rejects(http.request({ url: `${fake.url}/reset` }), (e: unknown) => {
+    return failsWith('HTTP_RESET')(e) && (e as HttpError).retryable;
+  });
   await http.close();
 });
 

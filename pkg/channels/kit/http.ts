@@ -23,17 +23,14 @@ export type HttpClientOptions = Readonly<{
   lookup?: LookupFn;
 }>;
 
-const TIMEOUT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ETIMEDOUT',
-]);
+/**
+ * Timeouts after the request went out (the send is in doubt). A connect timeout is not among
+ * them: nothing was sent, so it is a connect failure, safe to hand to another account.
+ */
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+/** Failures before the request went out: nothing reached the provider. */
 const CONNECT_CODES = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EADDRNOTAVAIL',
@@ -41,9 +38,10 @@ const CONNECT_CODES = new Set([
   'EAI_AGAIN',
   'EAI_FAIL',
   'EAI_NODATA',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
+/** A connection that broke under a request: it may have reached the provider. */
+const RESET_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
 /** Maps whatever undici or node:net threw to an {@link HttpError}; names the host only, never the path or query. */
 function toHttpError(err: unknown, host: string, timedOut: boolean, timeoutMs: number): HttpError {
@@ -54,6 +52,7 @@ function toHttpError(err: unknown, host: string, timedOut: boolean, timeoutMs: n
   const what = `${host}: ${code ? `${code} ` : ''}${String(e?.message ?? err).slice(0, 200)}`;
   if (TIMEOUT_CODES.has(code)) return new HttpError('HTTP_TIMEOUT', what);
   if (CONNECT_CODES.has(code)) return new HttpError('HTTP_CONNECT', what);
+  if (RESET_CODES.has(code)) return new HttpError('HTTP_RESET', what);
   return new HttpError('HTTP_ERROR', what);
 }
 
@@ -119,7 +118,7 @@ function outgoing(req: HttpRequest, url: URL): { headers: Record<string, string>
  * The kit's HTTP client: one keep-alive undici Agent for every provider of the process, a
  * whole-call timeout, a hard cap on answer size, no redirects (a 3xx is an answer, returned as
  * is), and with `guard` the SSRF guard on every connection (see `ssrf.ts`). Transport failures
- * throw {@link HttpError} (`HTTP_TIMEOUT`, `HTTP_CONNECT`, `HTTP_RESPONSE_TOO_LARGE`,
+ * throw {@link HttpError} (`HTTP_TIMEOUT`, `HTTP_CONNECT`, `HTTP_RESET`, `HTTP_RESPONSE_TOO_LARGE`,
  * `HTTP_BLOCKED_ADDRESS`, `HTTP_ERROR`); every HTTP status is an answer. The method defaults to
  * POST when there is a body, GET otherwise.
  *

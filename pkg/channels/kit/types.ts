@@ -30,8 +30,9 @@ export type HttpResponse = Readonly<{
 }>;
 
 /**
- * Transport-level failure of a call (no HTTP answer): `code` is one of `HTTP_TIMEOUT`,
- * `HTTP_CONNECT` (refused, reset, DNS), `HTTP_RESPONSE_TOO_LARGE`, `HTTP_BLOCKED_ADDRESS`
+ * Transport-level failure of a call (no HTTP answer): `code` is one of `HTTP_TIMEOUT` (sent, no
+ * answer in time: in doubt), `HTTP_CONNECT` (refused, DNS, connect timeout: nothing was sent),
+ * `HTTP_RESET` (the connection broke under the request: in doubt), `HTTP_RESPONSE_TOO_LARGE`, `HTTP_BLOCKED_ADDRESS`
  * (refused by the SSRF guard; permanent), `HTTP_ERROR`. Only `HTTP_BLOCKED_ADDRESS` is permanent.
  */
 export class HttpError extends Error {

@@ -1,4 +1,4 @@
-import type { ErrorTable } from '../../definition.ts';
+import { type ErrorTable, TRANSPORT_ERRORS } from '../../definition.ts';
 
 /**
  * The webhook's error codes and what they mean for a delivery (Standard Webhooks delivery
@@ -9,20 +9,16 @@ import type { ErrorTable } from '../../definition.ts';
  * @example failure(WEBHOOK_ERRORS, 'HTTP_429', 'too many requests').rateLimited // true
  */
 export const WEBHOOK_ERRORS: ErrorTable = Object.freeze({
+  ...TRANSPORT_ERRORS,
   /** A redirect: its target was never asked (SSRF), so the endpoint must be fixed by a human. */
   HTTP_3XX: 'permanent',
   HTTP_408: 'retryable',
   /** `410 Gone`: the spec's "disable this endpoint". */
   HTTP_410: 'permanent',
-  HTTP_429: 'rate_limited',
   HTTP_500: 'retryable',
   HTTP_502: 'retryable',
   HTTP_503: 'retryable',
   HTTP_504: 'retryable',
-  HTTP_TIMEOUT: 'retryable',
-  HTTP_CONNECT: 'retryable',
-  HTTP_RESPONSE_TOO_LARGE: 'retryable',
-  HTTP_ERROR: 'retryable',
   /** Refused by the SSRF guard (loopback, private, link-local, metadata…): never sent. */
   HTTP_BLOCKED_ADDRESS: 'permanent',
   /** The receiver is not an http(s) URL. */

@@ -1,5 +1,6 @@
 import type { SendFailure } from '../../definition.ts';
 import { failure } from '../../definition.ts';
+import { scrub } from '../../kit/scrub.ts';
 import { type FetchedToken, type HttpClient, HttpError, type HttpRequest } from '../../kit/types.ts';
 import { BAD_RESPONSE, WECOM_APP_ERRORS } from './errors.ts';
 
@@ -23,23 +24,6 @@ export class TokenFetchError extends Error {
     this.name = 'TokenFetchError';
     this.failure = f;
   }
-}
-
-/**
- * Replaces every occurrence of the given secrets in `text` with `***`, so a message built from
- * an error (which may quote a request URL with `corpsecret=` or `access_token=`) is safe to keep.
- *
- * @example scrub('GET /gettoken?corpsecret=s3cr3t failed', ['s3cr3t']) // 'GET /gettoken?corpsecret=*** failed'
- */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (!s) continue;
-    out = out.split(s).join('***');
-    const encoded = encodeURIComponent(s);
-    if (encoded !== s) out = out.split(encoded).join('***');
-  }
-  return out;
 }
 
 /** Class of an answer that is not WeCom's JSON, by HTTP status. */

@@ -1,6 +1,6 @@
 import type { Delivery } from '../../../domain/delivery.ts';
 import type { ProviderClient, RecallOutcome, SendOutcome } from '../../definition.ts';
-import { failure } from '../../definition.ts';
+import { failure, sendOfBatch } from '../../definition.ts';
 import type { Kit } from '../../kit/types.ts';
 import { type CallResult, failureOfThrow, fetchWecomToken, wecomCall } from './api.ts';
 import type { WecomAppConfig } from './config.ts';
@@ -122,14 +122,7 @@ export function createWecomAppClient(config: WecomAppConfig, kit: Kit): Provider
   };
 
   return Object.freeze({
-    async send(req) {
-      const [outcome] = await sendBatch({
-        deliveries: [req.delivery],
-        template: req.template,
-        content: req.content,
-      });
-      return outcome!;
-    },
+    send: sendOfBatch(sendBatch),
     sendBatch,
     // WeCom recalls per msgid: recalling one delivery of a batch recalls the whole batch's message.
     async recall(req): Promise<RecallOutcome> {
