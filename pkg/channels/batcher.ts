@@ -19,6 +19,11 @@ export type BatcherOptions = Readonly<{
    */
   lingerMs: (delivery: Delivery) => number;
   now?: () => number;
+  /**
+   * Only deliveries of one send request share a call: a provider that recalls per call (task
+   * id, msgid) must not recall one request's message by recalling another's.
+   */
+  perRequest?: boolean;
   /** One provider call for a group; one outcome per item, in order (a throw fails them all). */
   call: (items: readonly BatchItem[]) => Promise<readonly SendOutcome[]>;
 }>;
@@ -88,7 +93,8 @@ export function createBatcher(opts: BatcherOptions) {
 
   return Object.freeze({
     add(item: BatchItem): Promise<SendOutcome> {
-      const key = `${item.template.id}:${item.template.updatedAt}:${JSON.stringify(item.content)}`;
+      const scope = opts.perRequest ? `${item.delivery.requestId}:` : '';
+      const key = `${scope}${item.template.id}:${item.template.updatedAt}:${JSON.stringify(item.content)}`;
       let g = open.get(key);
       if (g?.receivers.has(item.delivery.receiver)) {
         flush(key, g);

@@ -80,6 +80,11 @@ export function createCatalog(list: readonly ProviderDefinition[]) {
       const first = defs[0]?.content;
       return first && defs.every((d) => d.content === first) && defs.length > 1 ? first : undefined;
     },
+    /** Whether a channel's providers are group robots: one post per message (`groupPost`). */
+    postsToGroup: (channel: string): boolean => {
+      const defs = list.filter((d) => d.channel === channel);
+      return defs.length > 0 && defs.every((d) => d.groupPost === true);
+    },
     /** The config paths marked secret in a provider's schema. */
     secretPaths: (d: ProviderDefinition): readonly SecretPath[] => secrets.get(d) ?? secretPaths(d.config),
     /** What `GET /v1/admin/providers` lists. */

@@ -260,6 +260,11 @@ export type ProviderDefinition<Config = any, Content = any> = Readonly<{
   content: z.ZodType<Content>;
   /** Receiver kinds the provider sends to (see pkg/domain/receivers.ts). */
   receivers: readonly ReceiverKind[];
+  /**
+   * A group robot: each message of a send request is one post to the account's group, its
+   * receivers the people it @-mentions (pkg/channels/group-post.ts), never one post per receiver.
+   */
+  groupPost?: boolean;
   errors: ErrorTable;
   capabilities: Capabilities;
   /**

@@ -22,6 +22,14 @@ export function channelOperations(senders: SenderCache) {
       const got = await senders.get(accountId);
       return got ? got.sender.testConnection() : undefined;
     },
+    /**
+     * Whether the account's provider recalls per call (a batch API whose recall takes the call's
+     * id: every receiver of that call is recalled together).
+     */
+    async recallsPerCall(accountId: number): Promise<boolean> {
+      const got = await senders.get(accountId);
+      return Boolean(got?.sender.recall && (got.sender.batch ?? 1) > 1);
+    },
     /** `'unsupported'` when the account's provider cannot recall. */
     async recall(accountId: number, req: RecallRequest): Promise<RecallOutcome | 'unsupported' | undefined> {
       const got = await senders.get(accountId);

@@ -183,6 +183,7 @@ export function buildSender(
       ? createBatcher({
           max,
           lingerMs: batching.lingerMs,
+          perRequest: Boolean(definition.capabilities.recall),
           call: (items: readonly BatchItem[]) => {
             const first = items[0]!;
             return gate(account, first.delivery, async () => {

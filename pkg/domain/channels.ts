@@ -12,6 +12,7 @@ export const CHANNELS = [
   'feishu_robot',
   'wechat_official',
   'wechat_miniprogram',
+  'alipay_miniprogram',
   'push',
   'webhook',
   'sandbox',

@@ -1,7 +1,18 @@
 import type { Channel } from './channels.ts';
 
 /** Kinds of receiver ids a channel accepts. */
-export type ReceiverKind = 'email' | 'phone' | 'open_id' | 'user_id' | 'device_token' | 'url' | 'any';
+export type ReceiverKind =
+  | 'email'
+  | 'phone'
+  | 'open_id'
+  | 'user_id'
+  | 'device_token'
+  | 'url'
+  /** Someone a group robot's post @-mentions: `@all`, a user id or a mobile number. */
+  | 'mention'
+  /** An Alipay user: `2088` + 12 digits (user_id) or an Alipay open id. */
+  | 'alipay_user'
+  | 'any';
 
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
@@ -12,6 +23,9 @@ const CN_MOBILE = /^(?:\+?86)?1[3-9]\d{9}$/;
 const OPEN_ID = /^[A-Za-z0-9_-]{6,64}$/;
 const USER_ID = /^(?:@all|[A-Za-z0-9_.@-]{1,64})$/;
 const DEVICE_TOKEN = /^[A-Za-z0-9:_.-]{8,256}$/;
+/** A mention: `@all`, or a user id / mobile (no `,`: mentions of one post are joined by it). */
+const MENTION = /^(?:@all|[A-Za-z0-9_.@+-]{1,64})$/;
+const ALIPAY_USER = /^(?:2088\d{12}|[A-Za-z0-9_-]{20,64})$/;
 
 /** @example isPhone('+8613800138000') // true; isPhone('13800138000') // true */
 export const isPhone = (v: string): boolean => E164.test(v) || CN_MOBILE.test(v);
@@ -33,6 +47,8 @@ const CHECKS: Readonly<Record<ReceiverKind, (v: string) => boolean>> = {
   user_id: (v) => USER_ID.test(v),
   device_token: (v) => DEVICE_TOKEN.test(v),
   url: isUrl,
+  mention: (v) => MENTION.test(v),
+  alipay_user: (v) => ALIPAY_USER.test(v),
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   any: (v) => v.length > 0 && v.length <= 256 && !/[\u0000-\u001f\u007f]/.test(v),
 };

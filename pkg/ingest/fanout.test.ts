@@ -94,3 +94,43 @@ test('a seed reproduces ids; no seed does not', () => {
     a.deliveries.map((d) => d.id),
   );
 });
+
+test('a group robot posts once per message: its receivers become the mentions of that one delivery', () => {
+  const robot: Template = { ...tpl, channel: 'feishu_robot', content: { text: 'Build {$n} failed' } };
+  const { deliveries } = fanOut(
+    robot,
+    {
+      templateId: 7,
+      messages: [
+        { receivers: ['ou_ann', 'ou_bob', 'ou_ann'], variables: { n: '1' } },
+        { receivers: ['@all', 'ou_cid'], variables: { n: '2' } },
+        { receivers: ['group'], variables: { n: '3' } },
+      ],
+    },
+    { now: 1000, traceparent: '' },
+  );
+  assert.deepEqual(
+    deliveries.map((d) => d.receiver),
+    ['ou_ann,ou_bob', '@all', 'group'],
+  );
+  const bad = () =>
+    fanOut(
+      robot,
+      { templateId: 7, messages: [{ receivers: ['ou_ann', 'a,b'], variables: { n: '1' } }] },
+      { now: 1000, traceparent: '' },
+    );
+  assert.throws(bad, (e: unknown) => {
+    const details = (e as AppError).details as { invalid: { path: string }[] };
+    return e instanceof AppError && e.status === 422 && details.invalid[0]?.path === 'messages.0.receivers.1';
+  });
+  const many = Array.from({ length: 101 }, (_, i) => `ou_${i}`);
+  assert.throws(
+    () =>
+      fanOut(
+        robot,
+        { templateId: 7, messages: [{ receivers: many, variables: { n: '1' } }] },
+        { now: 1, traceparent: '' },
+      ),
+    (e: unknown) => e instanceof AppError && e.status === 422,
+  );
+});

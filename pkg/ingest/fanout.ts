@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { catalog } from '../channels/catalog.ts';
+import { groupReceiver, MAX_MENTIONS, NO_MENTION } from '../channels/group-post.ts';
 import type { Delivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
 import { idFrom, newId } from '../domain/ids.ts';
@@ -10,7 +11,9 @@ import { isTimeZone } from '../domain/timezone.ts';
 import { MAX_DELIVERIES_PER_REQUEST, type SendBody } from './schemas.ts';
 
 /**
- * Pure fan-out of a validated send body into deliveries, one per receiver, in receiver order.
+ * Pure fan-out of a validated send body into deliveries, one per receiver, in receiver order —
+ * except for group robots (`groupPost` providers), where each message is one delivery: one post
+ * to the account's group mentioning the message's receivers (pkg/channels/group-post.ts).
  * Throws 422 listing every invalid receiver and every message with missing variables, so a bad
  * request enqueues nothing. With a `seed` (idempotency key), ids are derived from it and
  * `firstAt`, so a retried request reproduces the same ids.
@@ -33,11 +36,18 @@ export function fanOut(
   }
   const invalid: { path: string; receiver: string }[] = [];
   const missing: { path: string; missing: string[] }[] = [];
+  const group = catalog.postsToGroup(template.channel);
   body.messages.forEach((m, i) => {
     m.receivers.forEach((r, j) => {
-      if (!catalog.isValidReceiver(template.channel, r))
-        invalid.push({ path: `messages.${i}.receivers.${j}`, receiver: r });
+      const ok = group && r === NO_MENTION ? true : catalog.isValidReceiver(template.channel, r);
+      if (!ok) invalid.push({ path: `messages.${i}.receivers.${j}`, receiver: r });
     });
+    if (group && m.receivers.length > MAX_MENTIONS) {
+      invalid.push({
+        path: `messages.${i}.receivers`,
+        receiver: `${m.receivers.length} mentions (at most ${MAX_MENTIONS})`,
+      });
+    }
     const gaps = missingVariables(template.content, m.variables);
     if (gaps.length) missing.push({ path: `messages.${i}.variables`, missing: gaps });
     if (m.timezone && !isTimeZone(m.timezone)) {
@@ -67,14 +77,16 @@ export function fanOut(
   const requestId = idOf(-1);
   const deliveries: Delivery[] = [];
   body.messages.forEach((m) => {
-    for (const r of m.receivers) {
+    // A group post is one delivery whatever it mentions; others are one per receiver.
+    const receivers = group ? [groupReceiver(m.receivers)] : m.receivers;
+    for (const r of receivers) {
       deliveries.push({
         id: idOf(deliveries.length),
         requestId,
         templateId: template.id,
         channel: template.channel,
         messageType: template.messageType,
-        receiver: normalizeReceiver(template.channel, r),
+        receiver: group ? r : normalizeReceiver(template.channel, r),
         variables: m.variables,
         bizId: m.bizId ?? '',
         attempt: 1,

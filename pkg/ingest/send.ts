@@ -2,12 +2,13 @@ import type { Redis } from 'ioredis';
 import { routeOf } from '../domain/channels.ts';
 import { encodeDelivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
-import type { CancelResult, Ledger } from '../lifecycle/ledger.ts';
+import type { Ledger } from '../lifecycle/ledger.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { TemplateCache } from '../templates/cache.ts';
 import type { Backpressure } from './backpressure.ts';
 import { fanOut } from './fanout.ts';
 import { bodyHash, type Idempotency } from './idempotency.ts';
+import { createRecaller, type ProviderRecall } from './recall.ts';
 import type { SendBody, SendResponse } from './schemas.ts';
 
 /** Who is sending (from the auth middleware). */
@@ -43,34 +44,21 @@ export function createSendService(opts: {
    * Recalls a sent message at the provider of the account that sent it (`accountId` from its
    * record); absent = recall only cancels what is unsent.
    */
-  recallAtProvider?: (
-    accountId: number,
-    req: { messageId: string; providerMessageId: string; receiver: string },
-  ) => Promise<{ ok: true } | { ok: false; code: string; message: string } | 'unsupported' | undefined>;
+  recallAtProvider?: ProviderRecall;
+  /** Whether an account's provider recalls whole calls (see pkg/ingest/recall.ts). */
+  recallsPerCall?: (accountId: number) => Promise<boolean>;
   now?: () => number;
 }) {
   const { redis, keys, ledger, templates, idempotency, backpressure } = opts;
   const now = opts.now ?? Date.now;
-
-  /** Cancels an unsent message, or recalls a sent one at its provider. */
-  async function recallOne(messageId: string, appId?: number): Promise<RecallResult> {
-    const result = await ledger.cancel(messageId, 'recall', now(), appId);
-    if (result !== 'sent' || !opts.recallAtProvider) return { messageId, result };
-    const rec = await ledger.record(messageId);
-    const accountId = Number(rec?.ac);
-    if (!rec || !accountId) return { messageId, result: 'recall_unsupported' };
-    const r = await opts.recallAtProvider(accountId, {
-      messageId,
-      providerMessageId: rec.pm ?? '',
-      receiver: rec.rcv ?? '',
-    });
-    if (r === undefined || r === 'unsupported') return { messageId, result: 'recall_unsupported' };
-    if (!r.ok) return { messageId, result: 'recall_refused', reason: r.code };
-    const done = await ledger.recalled(messageId, 'recall', now(), appId);
-    return done === 'recalled'
-      ? { messageId, result: 'recalled' }
-      : { messageId, result: 'already_recalled' };
-  }
+  const recall = createRecaller({
+    redis,
+    keys,
+    ledger,
+    ...(opts.recallAtProvider ? { atProvider: opts.recallAtProvider } : {}),
+    ...(opts.recallsPerCall ? { perCall: opts.recallsPerCall } : {}),
+    now,
+  });
 
   async function enqueue(
     appId: number,
@@ -186,30 +174,10 @@ export function createSendService(opts: {
      * message ids or by request id. An app (`appId`) reaches only its own messages; the admin (no
      * `appId`) any. A provider's refusal comes back as `recall_refused` with its code as reason.
      */
-    async recall(
-      body: { messageIds?: string[] | undefined; requestId?: string | undefined },
-      appId?: number,
-    ) {
-      // A request retried after a failed write lists its ids twice: each is recalled once.
-      const ids = [...new Set(body.messageIds ?? (await redis.lrange(keys.request(body.requestId!), 0, -1)))];
-      const results = await Promise.all(ids.map((messageId) => recallOne(messageId, appId)));
-      // Another app's request is as unknown as one that never existed.
-      if (body.requestId && results.every((r) => r.result === 'unknown')) {
-        throw new AppError('REQUEST_NOT_FOUND', 404, `request ${body.requestId} does not exist or expired`);
-      }
-      return {
-        results,
-        cancelled: results.filter((r) => r.result === 'cancelled').length,
-        recalled: results.filter((r) => r.result === 'recalled').length,
-      };
-    },
+    recall,
   });
 }
 
-export type RecallResult = Readonly<{
-  messageId: string;
-  result: CancelResult | 'recalled' | 'already_recalled' | 'recall_refused' | 'recall_unsupported';
-  reason?: string;
-}>;
+export type { RecallResult } from './recall.ts';
 
 export type SendService = ReturnType<typeof createSendService>;

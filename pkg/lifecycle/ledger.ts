@@ -113,6 +113,7 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
           d.messageType,
           now,
           d.bizId,
+          d.requestId,
           events.length,
           ...flat(events),
         ],
@@ -243,7 +244,10 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
       return endedState({ st, fin });
     },
 
-    /** The raw record of a message (state, attempts `n`, provider id `pm`, account `ac`/`pv`, app). */
+    /**
+     * The raw record of a message (state, attempts `n`, provider id `pm`, account `ac`/`pv`, app,
+     * send request `rq`).
+     */
     record: recordOf,
   });
 

@@ -68,6 +68,7 @@ export function standardRouters(
       }),
     ],
     recallAtProvider: (accountId, req) => ops.recall(accountId, req),
+    recallsPerCall: (accountId) => ops.recallsPerCall(accountId),
     appRate: (appId, count, rate) => takeAppTokens(core.redis, core.keys, appId, count, rate),
     // Lag is reported, and only a very large backlog marks the aggregator as unhealthy.
     readyDetails: async () => ({

@@ -28,6 +28,8 @@ export type ExtraRouters = Readonly<{
   appRate?: Parameters<typeof createSendService>[0]['appRate'];
   /** Recalls sent messages at their provider (pkg/channels/operations.ts). */
   recallAtProvider?: Parameters<typeof createSendService>[0]['recallAtProvider'];
+  /** Whether an account's provider recalls whole calls (pkg/ingest/recall.ts). */
+  recallsPerCall?: Parameters<typeof createSendService>[0]['recallsPerCall'];
 }>;
 
 /**
@@ -56,6 +58,7 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
     encodeDelayed: encodeMember,
     ...(extra.appRate ? { appRate: extra.appRate } : {}),
     ...(extra.recallAtProvider ? { recallAtProvider: extra.recallAtProvider } : {}),
+    ...(extra.recallsPerCall ? { recallsPerCall: extra.recallsPerCall } : {}),
   });
   // Mounted one by one so OpenAPI routers keep their descriptions in /openapi.json.
   const data = [sandboxRoutes({ redis: core.redis, keys: core.keys }), ...(extra.data ?? [])];

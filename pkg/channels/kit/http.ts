@@ -57,7 +57,7 @@ function toHttpError(err: unknown, host: string, timedOut: boolean, timeoutMs: n
 }
 
 /** Reads a body up to `max` bytes; a longer one is aborted (the socket is dropped, not drained). */
-async function readCapped(body: Readable, max: number, host: string): Promise<string> {
+async function readCapped(body: Readable, max: number, host: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -68,14 +68,15 @@ async function readCapped(body: Readable, max: number, host: string): Promise<st
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function answer(
   status: number,
   raw: Record<string, string | string[] | undefined>,
-  body: string,
+  bytes: Buffer,
 ): HttpResponse {
+  const body = bytes.toString('utf8');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw))
     if (v !== undefined) headers[k.toLowerCase()] = [v].flat().join(', ');
@@ -84,6 +85,7 @@ function answer(
     status,
     headers: Object.freeze(headers),
     body,
+    bytes,
     json() {
       if (!parsed) {
         try {
@@ -169,16 +171,13 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
+      const cap = req.maxResponseBytes ?? maxBytes;
       const declared = Number(res.headers['content-length']);
-      if (declared > maxBytes) {
+      if (declared > cap) {
         res.body.destroy();
-        throw new HttpError(
-          'HTTP_RESPONSE_TOO_LARGE',
-          `${host}: answer of ${declared} bytes exceeds ${maxBytes}`,
-        );
+        throw new HttpError('HTTP_RESPONSE_TOO_LARGE', `${host}: answer of ${declared} bytes exceeds ${cap}`);
       }
-      const text = await readCapped(res.body, maxBytes, host);
-      return answer(res.statusCode, res.headers, text);
+      return answer(res.statusCode, res.headers, await readCapped(res.body, cap, host));
     } catch (err) {
       throw toHttpError(err, host, ac.signal.aborted, timeoutMs);
     } finally {

@@ -18,6 +18,8 @@ export type HttpRequest = Readonly<{
   json?: unknown;
   /** Overall response timeout for this call (default: the client's). */
   timeoutMs?: number;
+  /** Answer size cap for this call (default: the client's), e.g. a file download. */
+  maxResponseBytes?: number;
 }>;
 
 /** An HTTP answer with its body read (capped at the client's `maxResponseBytes`). */
@@ -25,6 +27,8 @@ export type HttpResponse = Readonly<{
   status: number;
   headers: Readonly<Record<string, string>>;
   body: string;
+  /** The body's bytes as received (binary answers: files, images). */
+  bytes: Buffer;
   /** The body parsed as JSON, `undefined` when it is not JSON. */
   json(): unknown;
 }>;

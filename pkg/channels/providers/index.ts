@@ -1,10 +1,19 @@
 import type { ProviderDefinition } from '../definition.ts';
+import { alipayMiniprogram } from './alipay-miniprogram/definition.ts';
 import { aliyunSms } from './aliyun-sms/definition.ts';
+import { dingtalkRobot } from './dingtalk-robot/definition.ts';
+import { dingtalkWork } from './dingtalk-work/definition.ts';
+import { fcmPush } from './fcm/definition.ts';
+import { feishuRobot } from './feishu-robot/definition.ts';
+import { getuiPush } from './getui/definition.ts';
 import { sandbox } from './sandbox/definition.ts';
 import { smtp } from './smtp/definition.ts';
 import { tencentSms } from './tencent-sms/definition.ts';
 import { webhook } from './webhook/definition.ts';
+import { wechatMiniprogram } from './wechat-miniprogram/definition.ts';
+import { wechatOfficial } from './wechat-official/definition.ts';
 import { wecomApp } from './wecom-app/definition.ts';
+import { wecomRobot } from './wecom-robot/definition.ts';
 import { yunpianSms } from './yunpian-sms/definition.ts';
 
 /**
@@ -20,4 +29,13 @@ export const PROVIDERS: readonly ProviderDefinition[] = Object.freeze([
   tencentSms,
   aliyunSms,
   yunpianSms,
+  feishuRobot,
+  wecomRobot,
+  dingtalkRobot,
+  dingtalkWork,
+  getuiPush,
+  fcmPush,
+  alipayMiniprogram,
+  wechatOfficial,
+  wechatMiniprogram,
 ]);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { retryAfterMs } from '../../kit/retry-after.ts';
 import { jsonSchemaOf, secretPaths } from '../../secret.ts';
 import { webhook } from './definition.ts';
-import { retryAfterMs, safeUrl } from './outcome.ts';
+import { safeUrl } from './outcome.ts';
 
 const SPEC_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'; // 24 key bytes (PROVIDERS.md §13.3)
 const key = (bytes: number) => `whsec_${Buffer.alloc(bytes, 7).toString('base64')}`;
