@@ -4,13 +4,13 @@
 // (a test in pkg/redis may use pkg/testkit, which uses pkg/redis).
 // Type-only imports count: a cycle of types is still a tangle to a reader.
 // Test-only code: test files, the test kit, end-to-end tests, and each provider folder's fake
-// server and fixtures (pkg/channels/providers/<name>/fake.ts, fixtures.ts: the issue keeps a
+// server and fixtures (pkg/channels/providers/<name>/fake.ts, fake-<part>.ts, fixtures.ts: the issue keeps a
 // provider's fake beside it).
 const TEST_CODE = [
   '\\.test\\.ts$',
   '^pkg/testkit/',
   '^services/e2e/',
-  '^pkg/channels/providers/[^/]+/(fake|fixtures)\\.ts$',
+  '^pkg/channels/providers/[^/]+/(fake|fake-[a-z]+|fixtures)\\.ts$',
 ];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -35,7 +35,7 @@ module.exports = {
       severity: 'error',
       comment: "A provider's fake server and fixtures are for tests only.",
       from: { path: '^(pkg|services)/', pathNot: TEST_CODE },
-      to: { path: '^pkg/channels/providers/[^/]+/(fake|fixtures)\\.ts$' },
+      to: { path: '^pkg/channels/providers/[^/]+/(fake|fake-[a-z]+|fixtures)\\.ts$' },
     },
     {
       name: 'no-services-in-pkg',

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { failure, type SendFailure } from '../../definition.ts';
+import { asHttpError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { HttpError, type HttpRequest, type Kit } from '../../kit/types.ts';
+import type { HttpRequest, Kit } from '../../kit/types.ts';
 import type { AlipayMiniprogramConfig } from './config.ts';
 import {
   ALIPAY_MINIPROGRAM_ERRORS,
@@ -122,8 +123,7 @@ export function createAlipayApi(config: AlipayMiniprogramConfig, kit: Kit): Alip
           timeoutMs: config.timeoutMs,
         });
       } catch (err) {
-        const e =
-          err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+        const e = asHttpError(err);
         return fail(e.code, e.message, { fallback: e.retryable ? 'retryable' : 'permanent' });
       }
       if (res.status !== 200) {

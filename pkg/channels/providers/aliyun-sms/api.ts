@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SendFailure } from '../../definition.ts';
 import { failure } from '../../definition.ts';
+import { asHttpError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { HttpError, type HttpRequest, type Kit } from '../../kit/types.ts';
+import type { HttpRequest, Kit } from '../../kit/types.ts';
 import type { AliyunSmsConfig } from './config.ts';
 import { ALIYUN_SMS_ERRORS, BAD_RESPONSE, fallbackClass } from './errors.ts';
 import { acs3Authorization, acs3PayloadHash, acs3Sign, canonicalQuery, rpcSignature } from './sign.ts';
@@ -129,8 +130,7 @@ export function createAliyunApi(config: AliyunSmsConfig, kit: Kit): AliyunApi {
           timeoutMs: config.timeoutMs,
         });
       } catch (err) {
-        const e =
-          err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+        const e = asHttpError(err);
         return failure(ALIYUN_SMS_ERRORS, e.code, scrub(e.message, secrets), {
           fallback: e.retryable ? 'retryable' : 'permanent',
         });

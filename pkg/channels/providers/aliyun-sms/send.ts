@@ -1,4 +1,5 @@
 import { isPhone } from '../../../domain/receivers.ts';
+import { callGroups } from '../../call-groups.ts';
 import type { SendOutcome } from '../../definition.ts';
 import { fromProviderNumber } from '../../sms/phone.ts';
 import type { AliyunApi, CallResult } from './api.ts';
@@ -31,18 +32,7 @@ export function e164Of(receiver: string): string | undefined {
  * @example phoneGroups(['138', '139', '138', undefined], 1000) // [[0, 1], [2]]
  */
 export function phoneGroups(numbers: readonly (string | undefined)[], max: number): number[][] {
-  const groups: { idx: number[]; seen: Set<string> }[] = [];
-  numbers.forEach((n, i) => {
-    if (n === undefined) return;
-    let g = groups.find((x) => x.idx.length < max && !x.seen.has(n));
-    if (!g) {
-      g = { idx: [], seen: new Set() };
-      groups.push(g);
-    }
-    g.idx.push(i);
-    g.seen.add(n);
-  });
-  return groups.map((g) => g.idx);
+  return callGroups(numbers, { max }).map((g) => g.idx);
 }
 
 /** Every number of a call gets the call's fate: its BizId on success, its failure otherwise. */

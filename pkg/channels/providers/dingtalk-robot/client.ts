@@ -1,6 +1,7 @@
 import type { ErrorClass, ProviderClient, SendOutcome } from '../../definition.ts';
+import { asHttpError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { HttpError, type HttpResponse, type Kit } from '../../kit/types.ts';
+import type { HttpResponse, Kit } from '../../kit/types.ts';
 import { type DingtalkRobotConfig, ROBOT_SEND_PATH } from './config.ts';
 import { type DingtalkRobotContent, MENTIONABLE, type RobotMessageBody, toRobotMessage } from './content.ts';
 import { BAD_RESPONSE, MENTION_UNSUPPORTED, robotFailure } from './errors.ts';
@@ -81,7 +82,7 @@ export function createDingtalkRobotClient(
       });
       return read(res);
     } catch (err) {
-      const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+      const e = asHttpError(err);
       return robotFailure(e.code, clean(e.message), { fallback: e.retryable ? 'retryable' : 'permanent' });
     }
   };

@@ -1,8 +1,11 @@
 import type { SendFailure } from '../../definition.ts';
 import { failure } from '../../definition.ts';
+import { asHttpError, statusClass, TokenFetchError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { type FetchedToken, type HttpClient, HttpError, type HttpRequest } from '../../kit/types.ts';
+import type { FetchedToken, HttpClient, HttpRequest } from '../../kit/types.ts';
 import { BAD_RESPONSE, DINGTALK_WORK_ERRORS, MINUTE_QUOTA_CODES, QUOTA_WINDOW_MS } from './errors.ts';
+
+export { TokenFetchError } from '../../failures.ts';
 
 /**
  * The DingTalk server-API conventions every call of the work-notice client shares (§5): answers
@@ -24,20 +27,6 @@ export type DingtalkAnswer = Readonly<{ errcode: number; errmsg: string } & Reco
 
 /** A call's result: the answer with errcode 0 and its raw text (for exact long ids), or the failure. */
 export type CallResult = Readonly<{ ok: true; answer: DingtalkAnswer; raw: string }> | SendFailure;
-
-/** A token that could not be fetched; `failure` says why (never with the secret in it). */
-export class TokenFetchError extends Error {
-  readonly failure: SendFailure;
-  constructor(f: SendFailure) {
-    super(f.message);
-    this.name = 'TokenFetchError';
-    this.failure = f;
-  }
-}
-
-/** Class of an answer that is not DingTalk's JSON, by HTTP status. */
-const statusFallback = (status: number) =>
-  status === 429 ? 'rate_limited' : status >= 500 ? 'retryable' : ('permanent' as const);
 
 const errcodeOf = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isInteger(v)
@@ -68,7 +57,7 @@ export async function dingtalkCall(
   try {
     res = await http.request(req);
   } catch (err) {
-    const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+    const e = asHttpError(err);
     return failure(DINGTALK_WORK_ERRORS, e.code, scrub(e.message, secrets), {
       fallback: e.retryable ? 'retryable' : 'permanent',
     });
@@ -78,7 +67,7 @@ export async function dingtalkCall(
   if (res.status !== 200) {
     const msg = scrub(text(body.errmsg) || res.body.slice(0, 200), secrets);
     return failure(DINGTALK_WORK_ERRORS, `HTTP_${res.status}`, msg || `HTTP ${res.status}`, {
-      fallback: statusFallback(res.status),
+      fallback: statusClass(res.status),
     });
   }
   const errcode = errcodeOf(body.errcode);

@@ -1,4 +1,5 @@
 import type { Delivery } from '../../../domain/delivery.ts';
+import { callGroups, outcomesOfCalls } from '../../call-groups.ts';
 import type { PendingReceipt, ProviderClient, RecallOutcome, SendOutcome } from '../../definition.ts';
 import { failure, sendOfBatch } from '../../definition.ts';
 import type { Kit } from '../../kit/types.ts';
@@ -35,21 +36,8 @@ const unsendable = (userId: string): boolean =>
  * @example useridGroups(['ann', '@all', 'bob', 'ann', 'eve,mal'].map(toDelivery)) // [[0, 2], [1], [3]]
  */
 export function useridGroups(deliveries: readonly Delivery[]): number[][] {
-  const groups: { idx: number[]; seen: Set<string>; all: boolean }[] = [];
-  deliveries.forEach((d, i) => {
-    if (unsendable(d.receiver)) return;
-    const all = d.receiver === ALL;
-    let g = all
-      ? undefined
-      : groups.find((x) => !x.all && x.idx.length < DINGTALK_MAX_USERIDS && !x.seen.has(d.receiver));
-    if (!g) {
-      g = { idx: [], seen: new Set(), all };
-      groups.push(g);
-    }
-    g.idx.push(i);
-    g.seen.add(d.receiver);
-  });
-  return groups.map((g) => g.idx);
+  const keys = deliveries.map((d) => (unsendable(d.receiver) ? undefined : d.receiver));
+  return callGroups(keys, { max: DINGTALK_MAX_USERIDS, alone: (k) => k === ALL }).map((g) => g.idx);
 }
 
 /**
@@ -113,22 +101,16 @@ export function createDingtalkWorkClient(
       );
       return req.deliveries.map(() => f);
     }
-    const outcomes: SendOutcome[] = new Array(req.deliveries.length);
-    await Promise.all(
-      useridGroups(req.deliveries).map(async (idx) => {
-        const got = await sendGroup(
+    return outcomesOfCalls(
+      req.deliveries.length,
+      useridGroups(req.deliveries),
+      (idx) =>
+        sendGroup(
           idx.map((i) => req.deliveries[i]!.receiver),
           req.content,
-        );
-        idx.forEach((i, j) => {
-          outcomes[i] = got[j]!;
-        });
-      }),
+        ),
+      failure(DINGTALK_WORK_ERRORS, INVALID_USER, "userid is empty, padded or holds ','"),
     );
-    for (let i = 0; i < outcomes.length; i++) {
-      outcomes[i] ??= failure(DINGTALK_WORK_ERRORS, INVALID_USER, "userid is empty, padded or holds ','");
-    }
-    return outcomes;
   };
 
   return Object.freeze({

@@ -1,7 +1,8 @@
 import type { SendOutcome } from '../../definition.ts';
+import { asHttpError } from '../../failures.ts';
 import { retryAfterMs } from '../../kit/retry-after.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { HttpError, type HttpResponse, type Kit } from '../../kit/types.ts';
+import type { HttpResponse, Kit } from '../../kit/types.ts';
 import type { FcmMessage } from './content.ts';
 import { fcmFailure, QUOTA_RETRY_AFTER_MS } from './errors.ts';
 
@@ -116,7 +117,7 @@ export async function sendMessage(
       json: { message },
     });
   } catch (err) {
-    const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+    const e = asHttpError(err);
     return fcmFailure(e.code, scrub(e.message, secrets), { status: e.retryable ? 500 : 400 });
   }
   return sendOutcome(res, secrets, kit.now());

@@ -1,8 +1,11 @@
 import type { SendFailure } from '../../definition.ts';
+import { asHttpError, TokenFetchError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { type FetchedToken, HttpError, type HttpResponse, type Kit } from '../../kit/types.ts';
+import type { FetchedToken, HttpResponse, Kit } from '../../kit/types.ts';
 import { FCM_SCOPE, type FcmConfig } from './config.ts';
 import { fcmFailure, INVALID_PRIVATE_KEY, TOKEN_ERROR } from './errors.ts';
+
+export { TokenFetchError } from '../../failures.ts';
 
 /**
  * The OAuth 2.0 service-account flow (PROVIDERS.md §12.1, RFC 7523): a JWT signed with the
@@ -14,16 +17,6 @@ export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 /** A JWT's life: Google refuses assertions over an hour (`exp - iat ≤ 3600`). */
 export const ASSERTION_LIFE_S = 3600;
-
-/** A token that could not be fetched; `failure` says why (never with a secret in it). */
-export class TokenFetchError extends Error {
-  readonly failure: SendFailure;
-  constructor(f: SendFailure) {
-    super(f.message);
-    this.name = 'TokenFetchError';
-    this.failure = f;
-  }
-}
 
 /**
  * The signed JWT the token endpoint takes, timed by the kit's clock: `iss` the service account,
@@ -100,7 +93,7 @@ export async function fetchFcmToken(config: FcmConfig, kit: Kit): Promise<Fetche
       body: new URLSearchParams({ grant_type: JWT_BEARER, assertion }).toString(),
     });
   } catch (err) {
-    const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+    const e = asHttpError(err);
     // No token came, so nothing was sent: a timeout here is no doubt about a message.
     throw new TokenFetchError(
       fcmFailure(e.code, scrub(`token endpoint: ${e.message}`, secrets), {

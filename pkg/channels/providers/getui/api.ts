@@ -1,9 +1,12 @@
 import { type ErrorClass, type ErrorTable, failure, type SendFailure } from '../../definition.ts';
+import { asHttpError, TokenFetchError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { type FetchedToken, HttpError, type HttpResponse, type Kit } from '../../kit/types.ts';
+import type { FetchedToken, HttpResponse, Kit } from '../../kit/types.ts';
 import type { GetuiConfig } from './config.ts';
 import { BAD_RESPONSE, GETUI_AUTH_ERRORS, GETUI_ERRORS, QUOTA_RETRY_MS, TOKEN_ERROR } from './errors.ts';
 import { authBody } from './sign.ts';
+
+export { TokenFetchError } from '../../failures.ts';
 
 /**
  * The REST v2 conventions every GeTui call shares (PROVIDERS.md §11): JSON bodies
@@ -83,7 +86,7 @@ export async function getuiCall(
       timeoutMs: req.timeoutMs,
     });
   } catch (err) {
-    const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+    const e = asHttpError(err);
     return failure(table, e.code, scrub(e.message, opts.secrets), {
       fallback: e.retryable ? 'retryable' : 'permanent',
       ...doubt,
@@ -116,16 +119,6 @@ export async function getuiCall(
     });
   }
   return { ok: true, answer: Object.freeze({ code: 0, msg, data: body.data }) };
-}
-
-/** A token that could not be fetched; `failure` says why (never with a secret in it). */
-export class TokenFetchError extends Error {
-  readonly failure: SendFailure;
-  constructor(f: SendFailure) {
-    super(f.message);
-    this.name = 'TokenFetchError';
-    this.failure = f;
-  }
 }
 
 /**

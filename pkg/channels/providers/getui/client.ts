@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Delivery } from '../../../domain/delivery.ts';
+import { callGroups } from '../../call-groups.ts';
 import { failure, type ProviderClient, type SendOutcome, sendOfBatch } from '../../definition.ts';
 import type { Kit } from '../../kit/types.ts';
 import { type CallResult, failureOfThrow, fetchGetuiToken, getuiCall } from './api.ts';
@@ -43,18 +44,8 @@ export function newRequestId(seed: string): string {
  * @example cidGroups(['c1', 'c2', 'c1', 'bad id'].map(toDelivery)) // [[0, 1], [2]]
  */
 export function cidGroups(deliveries: readonly Delivery[]): number[][] {
-  const groups: { idx: number[]; seen: Set<string> }[] = [];
-  deliveries.forEach((d, i) => {
-    if (!CID.test(d.receiver)) return;
-    let g = groups.find((x) => x.idx.length < GETUI_MAX_LIST_CIDS && !x.seen.has(d.receiver));
-    if (!g) {
-      g = { idx: [], seen: new Set() };
-      groups.push(g);
-    }
-    g.idx.push(i);
-    g.seen.add(d.receiver);
-  });
-  return groups.map((g) => g.idx);
+  const keys = deliveries.map((d) => (CID.test(d.receiver) ? d.receiver : undefined));
+  return callGroups(keys, { max: GETUI_MAX_LIST_CIDS }).map((g) => g.idx);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

@@ -1,6 +1,7 @@
 import type { ErrorClass, SendFailure } from '../../definition.ts';
+import { asHttpError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { HttpError, type HttpResponse, type Kit } from '../../kit/types.ts';
+import type { HttpResponse, Kit } from '../../kit/types.ts';
 import type { TencentSmsConfig } from './config.ts';
 import { BAD_RESPONSE, tencentFailure } from './errors.ts';
 import { tc3Sign } from './sign.ts';
@@ -91,8 +92,7 @@ export function tencentApi(config: TencentSmsConfig, kit: Kit) {
           body,
         });
       } catch (err) {
-        const e =
-          err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+        const e = asHttpError(err);
         return tencentFailure(e.code, scrub(e.message, secrets), e.retryable ? 'retryable' : 'permanent');
       }
       return read(res);

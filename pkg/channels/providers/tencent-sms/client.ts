@@ -1,4 +1,5 @@
 import type { Delivery } from '../../../domain/delivery.ts';
+import { callGroups } from '../../call-groups.ts';
 import type { CallbackRequest, ProviderClient, Receipt, SendOutcome } from '../../definition.ts';
 import { sendOfBatch } from '../../definition.ts';
 import type { Kit } from '../../kit/types.ts';
@@ -45,22 +46,15 @@ export function tencentNumber(receiver: string): string | undefined {
  * @example sendGroups(['+8613800138000', '+85291234567', '+8613800138000'].map(toDelivery)) // [[0], [2], [1]]
  */
 export function sendGroups(deliveries: readonly Delivery[]): number[][] {
-  const groups: { idx: number[]; seen: Set<string>; mainland: boolean }[] = [];
-  deliveries.forEach((d, i) => {
-    const n = tencentNumber(d.receiver);
-    if (!n) return;
-    const mainland = isMainland(n);
-    let g = groups.find(
-      (x) => x.mainland === mainland && x.idx.length < TENCENT_MAX_NUMBERS && !x.seen.has(n),
-    );
-    if (!g) {
-      g = { idx: [], seen: new Set(), mainland };
-      groups.push(g);
-    }
-    g.idx.push(i);
-    g.seen.add(n);
+  const keys = deliveries.map((d) => tencentNumber(d.receiver) || undefined);
+  const groups = callGroups(keys, {
+    max: TENCENT_MAX_NUMBERS,
+    kind: (n) => (isMainland(n) ? 'mainland' : 'international'),
   });
-  return groups.sort((a, b) => Number(b.mainland) - Number(a.mainland)).map((g) => g.idx);
+  // Mainland calls first (the order the answers are read in does not matter; tests read it).
+  return groups
+    .sort((a, b) => Number(b.kind === 'mainland') - Number(a.kind === 'mainland'))
+    .map((g) => g.idx);
 }
 
 type SendStatus = Readonly<{

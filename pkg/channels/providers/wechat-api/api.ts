@@ -1,13 +1,10 @@
 import { type ErrorClass, type ErrorTable, failure, type SendFailure } from '../../definition.ts';
+import { asHttpError, TokenFetchError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import {
-  type FetchedToken,
-  HttpError,
-  type HttpRequest,
-  type HttpResponse,
-  type Kit,
-} from '../../kit/types.ts';
+import type { FetchedToken, HttpRequest, HttpResponse, Kit } from '../../kit/types.ts';
 import { BAD_RESPONSE, retryAfterOf, TOKEN_ERROR } from './errors.ts';
+
+export { TokenFetchError } from '../../failures.ts';
 
 /**
  * The HTTP conventions every WeChat call shares (PROVIDERS.md §9.1): answers are HTTP 200 with
@@ -76,7 +73,7 @@ export async function wechatCall(
   try {
     res = await http.request(req);
   } catch (err) {
-    const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+    const e = asHttpError(err);
     return failure(table, e.code, scrub(e.message, secrets), {
       fallback: e.retryable ? 'retryable' : 'permanent',
     });
@@ -106,16 +103,6 @@ export async function wechatCall(
   const msgid = msgidOf(res.body);
   const answer = Object.freeze({ ...body, errcode, errmsg }) as WechatAnswer;
   return msgid === undefined ? { ok: true, answer } : { ok: true, answer, msgid };
-}
-
-/** A token that could not be fetched; `failure` says why (never with the secret in it). */
-export class TokenFetchError extends Error {
-  readonly failure: SendFailure;
-  constructor(f: SendFailure) {
-    super(f.message);
-    this.name = 'TokenFetchError';
-    this.failure = f;
-  }
 }
 
 /** The stable-token call's path (§9.1). */

@@ -1,8 +1,11 @@
 import type { SendFailure } from '../../definition.ts';
 import { failure } from '../../definition.ts';
+import { asHttpError, statusClass, TokenFetchError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { type FetchedToken, type HttpClient, HttpError, type HttpRequest } from '../../kit/types.ts';
+import type { FetchedToken, HttpClient, HttpRequest } from '../../kit/types.ts';
 import { BAD_RESPONSE, WECOM_APP_ERRORS } from './errors.ts';
+
+export { TokenFetchError } from '../../failures.ts';
 
 /**
  * The WeCom HTTP conventions every call of the app-message client shares: answers are HTTP 200
@@ -15,20 +18,6 @@ export type WecomAnswer = Readonly<{ errcode: number; errmsg: string } & Record<
 
 /** A call's result: WeCom's answer with errcode 0, or the failure it came to. */
 export type CallResult = Readonly<{ ok: true; answer: WecomAnswer }> | SendFailure;
-
-/** A token that could not be fetched; `failure` says why (never with the secret in it). */
-export class TokenFetchError extends Error {
-  readonly failure: SendFailure;
-  constructor(f: SendFailure) {
-    super(f.message);
-    this.name = 'TokenFetchError';
-    this.failure = f;
-  }
-}
-
-/** Class of an answer that is not WeCom's JSON, by HTTP status. */
-const statusFallback = (status: number) =>
-  status === 429 ? 'rate_limited' : status >= 500 ? 'retryable' : ('permanent' as const);
 
 /**
  * Sends one request and reads WeCom's answer. Transport failures, non-200 statuses and bodies
@@ -48,7 +37,7 @@ export async function wecomCall(
   try {
     res = await http.request(req);
   } catch (err) {
-    const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+    const e = asHttpError(err);
     return failure(WECOM_APP_ERRORS, e.code, scrub(e.message, secrets), {
       fallback: e.retryable ? 'retryable' : 'permanent',
     });
@@ -57,7 +46,7 @@ export async function wecomCall(
   if (res.status !== 200) {
     const text = scrub(typeof body?.errmsg === 'string' ? body.errmsg : res.body.slice(0, 200), secrets);
     return failure(WECOM_APP_ERRORS, `HTTP_${res.status}`, text || `HTTP ${res.status}`, {
-      fallback: statusFallback(res.status),
+      fallback: statusClass(res.status),
     });
   }
   if (!body || typeof body !== 'object' || typeof body.errcode !== 'number') {

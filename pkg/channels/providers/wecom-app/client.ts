@@ -1,4 +1,5 @@
 import type { Delivery } from '../../../domain/delivery.ts';
+import { callGroups, outcomesOfCalls } from '../../call-groups.ts';
 import type { ProviderClient, RecallOutcome, SendOutcome } from '../../definition.ts';
 import { failure, sendOfBatch } from '../../definition.ts';
 import type { Kit } from '../../kit/types.ts';
@@ -31,22 +32,8 @@ const unsendable = (userId: string): boolean => userId === '' || userId.includes
  * @example touserGroups(['ann', '@all', 'bob', 'ANN'].map(toDelivery)) // [[0, 2], [1], [3]]
  */
 export function touserGroups(deliveries: readonly Delivery[]): number[][] {
-  const groups: { idx: number[]; seen: Set<string>; all: boolean }[] = [];
-  deliveries.forEach((d, i) => {
-    if (unsendable(d.receiver)) return;
-    const key = norm(d.receiver);
-    const all = d.receiver === ALL;
-    let g = all
-      ? undefined
-      : groups.find((x) => !x.all && x.idx.length < WECOM_MAX_TOUSER && !x.seen.has(key));
-    if (!g) {
-      g = { idx: [], seen: new Set(), all };
-      groups.push(g);
-    }
-    g.idx.push(i);
-    g.seen.add(key);
-  });
-  return groups.map((g) => g.idx);
+  const keys = deliveries.map((d) => (unsendable(d.receiver) ? undefined : norm(d.receiver)));
+  return callGroups(keys, { max: WECOM_MAX_TOUSER, alone: (k) => k === norm(ALL) }).map((g) => g.idx);
 }
 
 /**
@@ -102,23 +89,16 @@ export function createWecomAppClient(config: WecomAppConfig, kit: Kit): Provider
   };
 
   const sendBatch: NonNullable<ProviderClient<WecomAppContent>['sendBatch']> = async (req) => {
-    const outcomes: SendOutcome[] = new Array(req.deliveries.length);
-    await Promise.all(
-      touserGroups(req.deliveries).map(async (idx) => {
-        const got = await sendGroup(
+    return outcomesOfCalls(
+      req.deliveries.length,
+      touserGroups(req.deliveries),
+      (idx) =>
+        sendGroup(
           idx.map((i) => req.deliveries[i]!.receiver),
           req.content,
-        );
-        idx.forEach((i, j) => {
-          outcomes[i] = got[j]!;
-        });
-      }),
+        ),
+      failure(WECOM_APP_ERRORS, INVALID_USER, "userid is empty or holds '|'"),
     );
-    // Whatever no group took was an unsendable userid.
-    for (let i = 0; i < outcomes.length; i++) {
-      outcomes[i] ??= failure(WECOM_APP_ERRORS, INVALID_USER, "userid is empty or holds '|'");
-    }
-    return outcomes;
   };
 
   return Object.freeze({

@@ -1,6 +1,7 @@
 import { type ErrorClass, failure, type SendFailure } from '../../definition.ts';
+import { asHttpError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { HttpError, type HttpRequest, type Kit } from '../../kit/types.ts';
+import type { HttpRequest, Kit } from '../../kit/types.ts';
 import type { WecomRobotConfig } from './config.ts';
 import { BAD_RESPONSE, NO_MEDIA_ID, RATE_LIMIT_RETRY_MS, WECOM_ROBOT_ERRORS } from './errors.ts';
 import { multipartFile } from './multipart.ts';
@@ -57,7 +58,7 @@ export function robotApi(config: WecomRobotConfig, kit: Kit) {
     try {
       res = await kit.http.request(req);
     } catch (err) {
-      const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+      const e = asHttpError(err);
       return failure(WECOM_ROBOT_ERRORS, e.code, scrub(e.message, secrets), {
         fallback: e.retryable ? 'retryable' : 'permanent',
         ...opts,

@@ -10,12 +10,6 @@ export const CONTENT_TOO_LONG = 'CONTENT_TOO_LONG';
 export const BAD_MEDIA = 'BAD_MEDIA';
 /** A file (given or downloaded) outside WeCom's 5 B–20 MB, or beyond the download cap. */
 export const FILE_TOO_LARGE = 'FILE_TOO_LARGE';
-/**
- * A downloaded file whose bytes did not survive the kit's text answer (not UTF-8): the kit's
- * HTTP client reads answers as text, so only text files can come from a URL until it hands
- * bytes (see file.ts); a binary file goes as base64 meanwhile.
- */
-export const FILE_NOT_TEXT = 'FILE_NOT_TEXT';
 /** The answer to an upload had no `media_id`. */
 export const NO_MEDIA_ID = 'NO_MEDIA_ID';
 
@@ -65,7 +59,6 @@ export const WECOM_ROBOT_ERRORS: ErrorTable = Object.freeze({
   [CONTENT_TOO_LONG]: 'permanent',
   [BAD_MEDIA]: 'permanent',
   [FILE_TOO_LARGE]: 'permanent',
-  [FILE_NOT_TEXT]: 'permanent',
 });
 
 /** How long a robot over its 20-a-minute budget should wait: the whole minute (◐, rolling or not). */

@@ -1,8 +1,9 @@
 import { type ErrorClass, failure, type SendFailure } from '../../definition.ts';
-import { HttpError, type HttpResponse, type Kit } from '../../kit/types.ts';
+import { asHttpError } from '../../failures.ts';
+import type { HttpResponse, Kit } from '../../kit/types.ts';
 import { TRANSFER_TIMEOUT_MS } from './api.ts';
 import type { WecomRobotFile } from './content.ts';
-import { BAD_MEDIA, FILE_NOT_TEXT, FILE_TOO_LARGE, WECOM_ROBOT_ERRORS } from './errors.ts';
+import { BAD_MEDIA, FILE_TOO_LARGE, WECOM_ROBOT_ERRORS } from './errors.ts';
 import { decodeBase64, FILE_MAX_BYTES, FILE_MIN_BYTES, safeFilename } from './media.ts';
 
 /**
@@ -44,18 +45,6 @@ const nameOf = (url: URL): string => {
   }
 };
 
-/**
- * The answer's bytes. The kit's client reads answers as UTF-8 text; a text file survives that
- * exactly (decoding valid UTF-8 and encoding it again gives the same bytes), a binary one does
- * not (its invalid sequences became U+FFFD), so it is refused rather than posted mangled. A kit
- * whose answers carry their raw `bytes` lifts the restriction (asked for in the report).
- */
-function bytesOf(res: HttpResponse): Buffer | undefined {
-  const raw = (res as HttpResponse & { readonly bytes?: unknown }).bytes;
-  if (Buffer.isBuffer(raw)) return raw;
-  return res.body.includes('\uFFFD') ? undefined : Buffer.from(res.body, 'utf8');
-}
-
 /** Downloads `href` (GET, no redirects, the kit's size cap) through the SSRF guard. */
 async function download(
   href: string,
@@ -63,9 +52,15 @@ async function download(
 ): Promise<Readonly<{ ok: true; bytes: Buffer }> | SendFailure> {
   let res: HttpResponse;
   try {
-    res = await kit.publicHttp.request({ method: 'GET', url: href, timeoutMs: TRANSFER_TIMEOUT_MS });
+    res = await kit.publicHttp.request({
+      method: 'GET',
+      url: href,
+      timeoutMs: TRANSFER_TIMEOUT_MS,
+      // A file may be up to WeCom's limit; one byte more tells it is too large.
+      maxResponseBytes: FILE_MAX_BYTES + 1,
+    });
   } catch (err) {
-    const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+    const e = asHttpError(err);
     if (e.code === 'HTTP_RESPONSE_TOO_LARGE') return fail(FILE_TOO_LARGE, `file download: ${e.message}`);
     // `FILE_`-prefixed: the file host failed, not WeCom (see `isFileFailure`). HttpError
     // messages name the host only, never a (possibly signed) path or query.
@@ -76,9 +71,7 @@ async function download(
     const cls: ErrorClass = res.status === 429 || res.status >= 500 ? 'retryable' : 'permanent';
     return fail(`FILE_HTTP_${res.status}`, `file download from ${host} answered HTTP ${res.status}`, cls);
   }
-  const bytes = bytesOf(res);
-  if (!bytes) return fail(FILE_NOT_TEXT, `file from ${host} is binary; send it as base64`);
-  return { ok: true, bytes };
+  return { ok: true, bytes: res.bytes };
 }
 
 /**

@@ -67,7 +67,7 @@ describe('WeCom group robot: files', () => {
     assert.equal(f.uploads[1]?.filename, 'w12.csv');
   });
 
-  test('download failures: 404 permanent, 503 retryable and not in doubt, binary refused', async () => {
+  test('download failures: 404 permanent, 503 retryable and not in doubt; a binary file comes through', async () => {
     const f = await env.fake();
     const c = env.client(f);
     const missing = failed(await post(c, { type: 'file', url: `${files.url}/gone.pdf` }));
@@ -80,10 +80,9 @@ describe('WeCom group robot: files', () => {
     assert.equal(busy.failover, true, 'nothing was posted: another account may take it');
     assert.equal(busy.inDoubt, undefined);
     assert.equal(wecomRobot.tripsBreaker?.(busy), false, 'a file host down is not WeCom down');
-    // The kit reads answers as text: bytes that are not UTF-8 cannot come through intact.
+    // The kit hands answers over as bytes: a file that is not UTF-8 is uploaded as it is.
     served.set('/logo.bin', { status: 200, body: Buffer.from([0xff, 0xfe, 0x00, 0x81, 0x90, 0xc3, 0x28]) });
-    const binary = failed(await post(c, { type: 'file', url: `${files.url}/logo.bin` }));
-    assert.equal(binary.code, 'FILE_NOT_TEXT');
+    assert.equal((await post(c, { type: 'file', url: `${files.url}/logo.bin` })).ok, true);
     const gone = failed(await post(c, { type: 'file', url: `http://127.0.0.1:${await freePort()}/a.csv` }));
     assert.deepEqual([gone.code, gone.retryable, gone.inDoubt], ['FILE_HTTP_CONNECT', true, undefined]);
     served.set('/tiny.txt', { status: 200, body: 'abc' });
@@ -91,8 +90,8 @@ describe('WeCom group robot: files', () => {
       failed(await post(c, { type: 'file', url: `${files.url}/tiny.txt` })).code,
       'FILE_TOO_LARGE',
     );
-    assert.equal(f.calls.upload_media, 0);
-    assert.equal(f.posts.length, 0);
+    assert.equal(f.calls.upload_media, 1, 'only the binary file was uploaded');
+    assert.equal(f.posts.length, 1);
   });
 
   test('the SSRF guard refuses a file URL on the local network before connecting', async () => {

@@ -1,7 +1,8 @@
 import type { SendFailure } from '../../definition.ts';
 import { failure } from '../../definition.ts';
+import { asHttpError } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
-import { type HttpClient, HttpError } from '../../kit/types.ts';
+import type { HttpClient } from '../../kit/types.ts';
 import { BAD_RESPONSE, YUNPIAN_ERRORS } from './errors.ts';
 
 /**
@@ -76,7 +77,7 @@ export async function yunpianCall(
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     });
   } catch (err) {
-    const e = err instanceof HttpError ? err : new HttpError('HTTP_ERROR', String((err as Error)?.message));
+    const e = asHttpError(err);
     return failure(YUNPIAN_ERRORS, e.code, clean(e.message), {
       fallback: e.retryable ? 'retryable' : 'permanent',
     });

@@ -1,4 +1,5 @@
 import { isPhone } from '../../../domain/receivers.ts';
+import { callGroups } from '../../call-groups.ts';
 import type {
   BatchRequest,
   CallbackRequest,
@@ -51,23 +52,9 @@ export function yunpianReceiver(receiver: string): string | undefined {
  * @example sendGroups(['13800138000', '+85291234567', '13800138001', '13800138000']) // [[0, 2], [1], [3]]
  */
 export function sendGroups(numbers: readonly (string | undefined)[]): number[][] {
-  const batches: { idx: number[]; seen: Set<string> }[] = [];
-  const singles: number[][] = [];
-  numbers.forEach((n, i) => {
-    if (n === undefined) return;
-    if (!MAINLAND_FORM.test(n)) {
-      singles.push([i]);
-      return;
-    }
-    let g = batches.find((b) => b.idx.length < YUNPIAN_MAX_BATCH && !b.seen.has(n));
-    if (!g) {
-      g = { idx: [], seen: new Set() };
-      batches.push(g);
-    }
-    g.idx.push(i);
-    g.seen.add(n);
-  });
-  return [...batches.map((b) => b.idx), ...singles];
+  const groups = callGroups(numbers, { max: YUNPIAN_MAX_BATCH, alone: (n) => !MAINLAND_FORM.test(n) });
+  // Batches first, then the single international sends.
+  return [...groups.filter((g) => !g.alone), ...groups.filter((g) => g.alone)].map((g) => g.idx);
 }
 
 /** A failure that says this account cannot send now: the calls not yet made get it too. */
