@@ -160,6 +160,7 @@ describe('SMS: batching, weighted routing, failover, receipts (ingest + handler 
     const ids = await sendAll(tencentOnly, receivers);
     await allSent(ids);
     const calls = tencent.calls('SendSms');
+    console.log(`# 10,000 SMS through one Tencent account: ${calls} SendSms calls`);
     assert.ok(calls <= 60, `${calls} SendSms calls`);
     for (const n of receivers) assert.equal(tencent.sentTo(n), 1, n);
     assert.equal(tencent.sent.length, 10_000);
@@ -194,6 +195,7 @@ describe('SMS: batching, weighted routing, failover, receipts (ingest + handler 
     const viaAliyun = aliyun.acceptedNumbers().length - before.a;
     assert.equal(viaTencent + viaAliyun, 10_000);
     const share = viaTencent / 10_000;
+    console.log(`# weighted 80/20 over 10,000: Tencent ${viaTencent}, Aliyun ${viaAliyun}`);
     assert.ok(Math.abs(share - 0.8) <= 0.02, `Tencent took ${(share * 100).toFixed(1)}%`);
   });
 
