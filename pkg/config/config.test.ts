@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { CHANNELS } from '../domain/channels.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { withDevSecrets } from './dev-secrets.ts';
 
@@ -30,7 +31,7 @@ describe('config', () => {
       'email.auth',
       'sms.auth',
     ]);
-    assert.equal(loadConfig({ HANDLER_ROUTES: '*.auth' }).handler.routes?.length, 12);
+    assert.equal(loadConfig({ HANDLER_ROUTES: '*.auth' }).handler.routes?.length, CHANNELS.length);
     assert.throws(
       () => loadConfig({ HANDLER_ROUTES: '*.urgent' }),
       (e: unknown) =>
