@@ -11,7 +11,7 @@ import { startAggregatorProcess } from '../aggregator/wire.ts';
 import { startHandlerProcess } from '../handler/wire.ts';
 import { standardRouters } from '../ingest/routers.ts';
 import { startIngest } from '../ingest/wire.ts';
-import { smsReceiptsPull } from '../scheduler/wire.ts';
+import { smsReceiptsPull, smsRecordsWriter } from '../scheduler/wire.ts';
 import { seedDemo } from './seed.ts';
 
 await runProcess(
@@ -30,6 +30,7 @@ await runProcess(
     });
     // The handler already moves due delayed entries; the scheduler's own mover would only repeat it.
     const receipts = smsReceiptsPull(core);
+    const records = await smsRecordsWriter(core);
     const scheduler = startScheduler(core, {
       mover: false,
       smsReceipts: receipts.pull,
@@ -56,6 +57,7 @@ await runProcess(
       ].join('\n'),
     );
     return [
+      ...records.closers,
       ...receipts.closers,
       ...scheduler.closers,
       ...closers,

@@ -14,7 +14,6 @@ import type { Core } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
 import { startReceipts } from '../../pkg/receipts/start.ts';
 import { connectRedis } from '../../pkg/redis/client.ts';
-import { startSmsRecords } from '../../pkg/sms-records/start.ts';
 import { createMetrics } from '../../pkg/telemetry/metrics.ts';
 import { subscribedTemplateCache } from '../../pkg/templates/changes.ts';
 
@@ -140,18 +139,9 @@ export async function startHandlerProcess(
     log: core.log,
     settings: core.config.callbacks,
   });
-  // SMS records from the event stream and provider receipts from the inbox: off the send path,
-  // so a database outage delays records and receipts, never sends.
-  const recordsBlocking = connectRedis(core.config.redisUrl, 'blocking');
-  const records = await startSmsRecords({
-    redis: core.redis,
-    blocking: recordsBlocking,
-    keys: core.keys,
-    partitions: core.config.eventPartitions,
-    apply: (changes) => core.repos.smsRecords.apply(changes),
-    consumer: core.instance,
-    log: core.log,
-  });
+  // Provider receipts from the inbox: off the send path, so a database outage delays receipts,
+  // never sends. (SMS records are written by the scheduler process, which reads every event
+  // without taking the handler's CPU: services/scheduler/wire.ts.)
   const receiptsBlocking = connectRedis(core.config.redisUrl, 'blocking');
   const receipts = await startReceipts({
     redis: core.redis,
@@ -183,19 +173,17 @@ export async function startHandlerProcess(
   const closers: Closer[] = [
     { name: 'blocking-redis', close: quit(blocking) },
     { name: 'callbacks-blocking-redis', close: quit(callbacksBlocking) },
-    { name: 'records-blocking-redis', close: quit(recordsBlocking) },
     { name: 'receipts-blocking-redis', close: quit(receiptsBlocking) },
     { name: 'config-subscriber', close: () => configSub.quit() },
     { name: 'live-config', close: () => live.close() },
     closer,
     { name: 'senders', close: () => platformSenders.close() },
     { name: 'callbacks', close: () => callbacks.stop() },
-    { name: 'sms-records', close: () => records.stop() },
     { name: 'receipts', close: () => receipts.stop() },
     // Last registered = first closed: stop reading and let in-flight deliveries settle.
     { name: 'handler', close: () => handler.stop() },
   ];
-  return { handler, metrics, live, records, receipts, closers, stop: () => handler.stop() };
+  return { handler, metrics, live, receipts, closers, stop: () => handler.stop() };
 }
 
 const cfg = (core: Core) => core.config.handler;

@@ -1,14 +1,16 @@
 // Scheduler process: cron-driven crowd sends (one leader acts, others stand by), the mover of
-// due delayed deliveries, and the SMS receipt hook (pkg/scheduler).
+// due delayed deliveries, SMS receipt pulls (leader) and the SMS record writer (pkg/scheduler,
+// pkg/sms-records).
 // Wiring: config → core clients (pkg/process/run.ts) → scheduler part (pkg/scheduler) → ops server.
 import { dependencyChecks, startOpsServer } from '../../pkg/api/ops-server.ts';
 import { runProcess } from '../../pkg/process/run.ts';
 import { startScheduler } from '../../pkg/scheduler/index.ts';
 import { createMetrics } from '../../pkg/telemetry/metrics.ts';
-import { smsReceiptsPull } from './wire.ts';
+import { smsReceiptsPull, smsRecordsWriter } from './wire.ts';
 
 await runProcess('scheduler', async (core) => {
   const receipts = smsReceiptsPull(core);
+  const records = await smsRecordsWriter(core);
   const scheduler = startScheduler(core, {
     smsReceipts: receipts.pull,
     receiptsEveryMs: core.config.receiptsPullMs,
@@ -20,5 +22,5 @@ await runProcess('scheduler', async (core) => {
     registry: createMetrics({ process: 'scheduler' }).registry,
     ready: dependencyChecks({ redis: core.redis, db: core.db }),
   });
-  return [...receipts.closers, ...scheduler.closers, ...ops.closers];
+  return [...records.closers, ...receipts.closers, ...scheduler.closers, ...ops.closers];
 });

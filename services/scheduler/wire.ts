@@ -4,6 +4,8 @@ import type { Core } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
 import { addReceipts } from '../../pkg/receipts/inbox.ts';
 import { createReceiptsPuller } from '../../pkg/receipts/pull.ts';
+import { connectRedis } from '../../pkg/redis/client.ts';
+import { startSmsRecords } from '../../pkg/sms-records/start.ts';
 
 /** How far back sends still wait for a pulled receipt (providers keep them a few days). */
 const PENDING_WINDOW_MS = 3 * 86_400_000;
@@ -56,4 +58,38 @@ export function smsReceiptsPull(core: Core): { pull: (now: number) => Promise<vo
     log: core.log,
   });
   return { pull, closers: [{ name: 'receipt-senders', close: () => platform.close() }] };
+}
+
+/**
+ * The SMS record writer (pkg/sms-records), run by the scheduler process: it reads every
+ * lifecycle event (consumer group `sms-records`), so it lives beside the scheduler's light work
+ * rather than in the handler, whose CPU belongs to sending. Records are written off the send
+ * path: a database outage delays them, never sends.
+ *
+ * @example const w = await smsRecordsWriter(core); // w.closers on shutdown
+ */
+export async function smsRecordsWriter(core: Core): Promise<{ closers: Closer[] }> {
+  const blocking = connectRedis(core.config.redisUrl, 'blocking');
+  const records = await startSmsRecords({
+    redis: core.redis,
+    blocking,
+    keys: core.keys,
+    partitions: core.config.eventPartitions,
+    apply: (changes) => core.repos.smsRecords.apply(changes),
+    consumer: core.instance,
+    log: core.log,
+  });
+  return {
+    closers: [
+      {
+        name: 'sms-records-blocking',
+        close: () =>
+          blocking.quit().then(
+            () => undefined,
+            () => blocking.disconnect(),
+          ),
+      },
+      { name: 'sms-records', close: () => records.stop() },
+    ],
+  };
 }
