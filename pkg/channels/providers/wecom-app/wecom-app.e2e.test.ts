@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from '../../../client/client.ts';
-import { loadConfig } from '../../../config/config.ts';
-import { withDevSecrets } from '../../../config/dev-secrets.ts';
-import { type Core, openCore } from '../../../process/core.ts';
-import { platformEnv } from '../../../testkit/platform.ts';
-import { type ServiceProcess, spawnService } from '../../../testkit/processes.ts';
-import { freePort, testDb, testRedis, waitFor } from '../../../testkit/testkit.ts';
+import { type Fleet, startFleet } from '../../../testkit/fleet.ts';
+import { waitFor } from '../../../testkit/testkit.ts';
 import { startWecomAppFake, type WecomAppFake } from './fake.ts';
 
 /**
@@ -28,58 +24,22 @@ const WAVE_2 = 100;
 describe('WeCom app through two handler processes: one token refresh for the fleet', {
   skip: listed ? false : 'wecom_app/wecom is not in pkg/channels/providers/index.ts yet',
 }, () => {
-  let r: Awaited<ReturnType<typeof testRedis>>;
-  let t: Awaited<ReturnType<typeof testDb>>;
-  let core: Core;
+  let fleet: Fleet;
   let fake: WecomAppFake;
-  let env: Record<string, string>;
-  let base: string;
-  const procs: ServiceProcess[] = [];
-  const output = () => procs.map((p) => p.output()).join('\n---\n');
 
   before(async () => {
-    r = await testRedis();
-    t = await testDb('mysql');
     // Answers held back a little, so the expiry lands while sends are in flight.
     fake = await startWecomAppFake({ sendDelayMs: 20 });
-    env = platformEnv(
-      { prefix: r.prefix, databaseUrl: t.url },
-      {
-        RETRY_BASE_MS: '100',
-        RETRY_MAX_MS: '400',
-        MAX_ATTEMPTS: '4',
-        VISIBILITY_TIMEOUT_MS: '5000',
-        HANDLER_CONCURRENCY: '20',
-      },
-    );
-    core = await openCore(withDevSecrets(loadConfig(env)), 'wecom-e2e');
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    procs.push(spawnService('ingest', { ...env, PORT: String(port) }));
-    await waitFor(
-      'ingest up',
-      () =>
-        fetch(`${base}/healthz`).then(
-          (res) => res.ok,
-          () => false,
-        ),
-      30_000,
-      100,
-    ).catch((err) => {
-      throw new Error(`${err.message}\n${output()}`);
-    });
+    fleet = await startFleet('wecom-e2e');
   });
 
   after(async () => {
-    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
-    for (const c of [...(core?.closers ?? [])].reverse()) await c.close();
+    await fleet?.close();
     await fake?.close();
-    await r?.cleanup();
-    await t?.cleanup();
   });
 
   test('tokens expired mid-run: one gettoken refresh, every delivery sent once', async () => {
-    const account = await core.repos.accounts.create({
+    const account = await fleet.core.repos.accounts.create({
       name: 'wecom',
       channel: 'wecom_app',
       provider: 'wecom',
@@ -90,7 +50,7 @@ describe('WeCom app through two handler processes: one token refresh for the fle
         baseUrl: fake.baseUrl,
       },
     });
-    const tpl = await core.repos.templates.create({
+    const tpl = await fleet.core.repos.templates.create({
       name: 'order shipped',
       channel: 'wecom_app',
       messageType: 'notice',
@@ -98,8 +58,8 @@ describe('WeCom app through two handler processes: one token refresh for the fle
       content: { text: 'Order {$order} shipped' },
     });
     const client = createClient({
-      baseUrl: base,
-      apiKey: (await core.repos.apps.create({ name: 'shop' })).apiKey,
+      baseUrl: fleet.base,
+      apiKey: (await fleet.core.repos.apps.create({ name: 'shop' })).apiKey,
     });
     const sendWave = async (from: number, n: number): Promise<string[]> => {
       const receivers = Array.from({ length: n }, (_, i) => `u${from + i}`);
@@ -116,10 +76,10 @@ describe('WeCom app through two handler processes: one token refresh for the fle
       return n;
     };
 
-    procs.push(spawnService('handler', env), spawnService('handler', env));
+    fleet.spawnHandlers(2);
     const ids = await sendWave(0, WAVE_1);
     await waitFor('a quarter of wave 1 sent', () => reached().size >= WAVE_1 / 4, 60_000, 5).catch((err) => {
-      throw new Error(`${err.message}\n${output()}`);
+      throw new Error(`${err.message}\n${fleet.output()}`);
     });
     assert.equal(fake.tokenCalls, 1, 'two processes fetched the first token more than once');
     fake.expireTokens();
@@ -127,7 +87,7 @@ describe('WeCom app through two handler processes: one token refresh for the fle
     ids.push(...(await sendWave(WAVE_1, WAVE_2)));
 
     const total = WAVE_1 + WAVE_2;
-    const states = async () => Promise.all(ids.map(async (id) => (await core.ledger.record(id))?.st));
+    const states = async () => Promise.all(ids.map(async (id) => (await fleet.core.ledger.record(id))?.st));
     await waitFor(
       'every delivery sent',
       async () => (await states()).every((s) => s === 'sent'),
@@ -136,7 +96,7 @@ describe('WeCom app through two handler processes: one token refresh for the fle
     ).catch(async (err) => {
       const tally: Record<string, number> = {};
       for (const s of await states()) tally[String(s)] = (tally[String(s)] ?? 0) + 1;
-      throw new Error(`${err.message}: ${JSON.stringify(tally)}\n${output()}`);
+      throw new Error(`${err.message}: ${JSON.stringify(tally)}\n${fleet.output()}`);
     });
     assert.ok(fake.messages.length > expiredAt, 'nothing was sent after the expiry: the test proved nothing');
     assert.ok(fake.tokenRefusals >= 1, 'no call was refused for its expired token');
