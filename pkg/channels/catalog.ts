@@ -38,6 +38,20 @@ export function createCatalog(list: readonly ProviderDefinition[]) {
     kinds.set(d.channel, k);
     secrets.set(d, secretPaths(d.config));
   }
+  // Facts of each channel, derived once from its providers (ingest and handlers ask per request).
+  const byChannel = new Map<
+    string,
+    { routedContent: ProviderDefinition['content'] | undefined; postsToGroup: boolean; batch: number }
+  >();
+  for (const channel of new Set(list.map((d) => d.channel))) {
+    const defs = list.filter((d) => d.channel === channel);
+    const first = defs[0]!.content;
+    byChannel.set(channel, {
+      routedContent: defs.length > 1 && defs.every((d) => d.content === first) ? first : undefined,
+      postsToGroup: defs.every((d) => d.groupPost === true),
+      batch: Math.max(1, ...defs.map((d) => d.capabilities.batch ?? 1)),
+    });
+  }
   const listing: readonly ProviderListing[] = Object.freeze(
     list.map((d) =>
       Object.freeze({
@@ -75,16 +89,12 @@ export function createCatalog(list: readonly ProviderDefinition[]) {
      * channel may leave its account out and be routed over several providers. Undefined for
      * channels whose providers read different contents.
      */
-    routedContent: (channel: string): ProviderDefinition['content'] | undefined => {
-      const defs = list.filter((d) => d.channel === channel);
-      const first = defs[0]?.content;
-      return first && defs.every((d) => d.content === first) && defs.length > 1 ? first : undefined;
-    },
+    routedContent: (channel: string): ProviderDefinition['content'] | undefined =>
+      byChannel.get(channel)?.routedContent,
     /** Whether a channel's providers are group robots: one post per message (`groupPost`). */
-    postsToGroup: (channel: string): boolean => {
-      const defs = list.filter((d) => d.channel === channel);
-      return defs.length > 0 && defs.every((d) => d.groupPost === true);
-    },
+    postsToGroup: (channel: string): boolean => byChannel.get(channel)?.postsToGroup ?? false,
+    /** The largest batch among a channel's providers (1: none sends batches). */
+    batchOf: (channel: string): number => byChannel.get(channel)?.batch ?? 1,
     /** The config paths marked secret in a provider's schema. */
     secretPaths: (d: ProviderDefinition): readonly SecretPath[] => secrets.get(d) ?? secretPaths(d.config),
     /** What `GET /v1/admin/providers` lists. */

@@ -203,14 +203,20 @@ export function buildSender(
         })
       : undefined;
   const accepts = definition.accepts;
+  const accepted = new WeakMap<object, boolean>();
 
   return Object.freeze({
     provider: account.provider,
     ...(batcher ? { batch: max } : {}),
     accepts(content: unknown) {
       if (!accepts) return true;
+      // Asked per delivery for the same template content: parse it once per content object.
+      const known = typeof content === 'object' && content !== null ? accepted.get(content) : undefined;
+      if (known !== undefined) return known;
       const c = definition.content.safeParse(content);
-      return c.success && accepts(c.data);
+      const ok = c.success && accepts(c.data);
+      if (typeof content === 'object' && content !== null) accepted.set(content, ok);
+      return ok;
     },
     admit(receiver: string) {
       const wait = breakers.openFor(keyOf(receiver));

@@ -152,12 +152,10 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
       );
     }
     // An open breaker hands the message to the next account; with every breaker open it waits.
-    let at = candidates.findIndex((c) => c.sender.admit(d.receiver).ok);
+    const admitted = candidates.map((c) => c.sender.admit(d.receiver));
+    let at = admitted.findIndex((a) => a.ok);
     if (at < 0) {
-      const waits = candidates.map((c) => {
-        const a = c.sender.admit(d.receiver);
-        return a.ok ? 0 : a.retryAfterMs;
-      });
+      const waits = admitted.map((a) => (a.ok ? 0 : a.retryAfterMs));
       return holdBack(d, Math.min(...waits), candidates[0]!.tag);
     }
 

@@ -120,7 +120,7 @@ export async function startHandlerProcess(
     filter,
     onRateLimited,
     routing: (route) => live.current().routing[route],
-    batchOf: (route) => batchOfChannel(route.split('.')[0]!),
+    batchOf: (route) => catalog.batchOf(route.split('.')[0]!),
     settings: h,
     ...(h.routes ? { routes: h.routes } : {}),
     log: core.log,
@@ -187,7 +187,3 @@ export async function startHandlerProcess(
 }
 
 const cfg = (core: Core) => core.config.handler;
-
-/** The largest batch among a channel's providers (1: none sends batches). */
-const batchOfChannel = (channel: string): number =>
-  Math.max(1, ...catalog.list.filter((d) => d.channel === channel).map((d) => d.capabilities.batch ?? 1));

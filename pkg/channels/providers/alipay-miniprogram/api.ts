@@ -1,16 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { failure, type SendFailure } from '../../definition.ts';
-import { asHttpError } from '../../failures.ts';
+import { asHttpError, statusClass } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
 import type { HttpRequest, Kit } from '../../kit/types.ts';
 import type { AlipayMiniprogramConfig } from './config.ts';
-import {
-  ALIPAY_MINIPROGRAM_ERRORS,
-  BAD_RESPONSE,
-  BAD_SIGNATURE,
-  fallbackClass,
-  statusClass,
-} from './errors.ts';
+import { ALIPAY_MINIPROGRAM_ERRORS, BAD_RESPONSE, BAD_SIGNATURE, fallbackClass } from './errors.ts';
 import { parsePrivateKey, parsePublicKey } from './keys.ts';
 import { beijingTimestamp, rsa2Sign, signContent, signedNode, verifyNode } from './sign.ts';
 

@@ -106,11 +106,3 @@ export function fallbackClass(code: string, subCode: string | undefined): ErrorC
   if (Object.hasOwn(ALIPAY_MINIPROGRAM_ERRORS, code)) return ALIPAY_MINIPROGRAM_ERRORS[code]!;
   return subCode?.startsWith('isp.') || subCode?.startsWith('aop.') ? 'retryable' : 'permanent';
 }
-
-/**
- * The class of an HTTP answer that is not 200 (the gateway answers every refusal with 200).
- *
- * @example statusClass(502) // 'retryable'
- */
-export const statusClass = (status: number): ErrorClass =>
-  status === 429 ? 'rate_limited' : status >= 500 ? 'retryable' : 'permanent';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SendFailure } from '../../definition.ts';
 import { failure } from '../../definition.ts';
-import { asHttpError } from '../../failures.ts';
+import { transportFailure } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
 import type { HttpRequest, Kit } from '../../kit/types.ts';
 import type { AliyunSmsConfig } from './config.ts';
@@ -130,10 +130,7 @@ export function createAliyunApi(config: AliyunSmsConfig, kit: Kit): AliyunApi {
           timeoutMs: config.timeoutMs,
         });
       } catch (err) {
-        const e = asHttpError(err);
-        return failure(ALIYUN_SMS_ERRORS, e.code, scrub(e.message, secrets), {
-          fallback: e.retryable ? 'retryable' : 'permanent',
-        });
+        return transportFailure(ALIYUN_SMS_ERRORS, err, secrets);
       }
       const parsed = res.json();
       const body = (parsed && typeof parsed === 'object' ? parsed : {}) as Partial<AliyunAnswer>;

@@ -1,6 +1,6 @@
 import type { SendFailure } from '../../definition.ts';
 import { failure } from '../../definition.ts';
-import { asHttpError, statusClass, TokenFetchError } from '../../failures.ts';
+import { statusClass, TokenFetchError, transportFailure } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
 import type { FetchedToken, HttpClient, HttpRequest } from '../../kit/types.ts';
 import { BAD_RESPONSE, DINGTALK_WORK_ERRORS, MINUTE_QUOTA_CODES, QUOTA_WINDOW_MS } from './errors.ts';
@@ -57,10 +57,7 @@ export async function dingtalkCall(
   try {
     res = await http.request(req);
   } catch (err) {
-    const e = asHttpError(err);
-    return failure(DINGTALK_WORK_ERRORS, e.code, scrub(e.message, secrets), {
-      fallback: e.retryable ? 'retryable' : 'permanent',
-    });
+    return transportFailure(DINGTALK_WORK_ERRORS, err, secrets);
   }
   const parsed = res.json();
   const body = (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;

@@ -1,5 +1,5 @@
-import { type ErrorClass, type ErrorTable, failure, type SendFailure } from '../../definition.ts';
-import { asHttpError, TokenFetchError } from '../../failures.ts';
+import { type ErrorTable, failure, type SendFailure } from '../../definition.ts';
+import { statusClass, TokenFetchError, transportFailure } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
 import type { FetchedToken, HttpResponse, Kit } from '../../kit/types.ts';
 import type { GetuiConfig } from './config.ts';
@@ -33,9 +33,6 @@ export type CallOptions = Readonly<{
    */
   pushes: boolean;
 }>;
-
-const statusClass = (status: number): ErrorClass =>
-  status === 429 ? 'rate_limited' : status >= 500 ? 'retryable' : 'permanent';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -86,11 +83,7 @@ export async function getuiCall(
       timeoutMs: req.timeoutMs,
     });
   } catch (err) {
-    const e = asHttpError(err);
-    return failure(table, e.code, scrub(e.message, opts.secrets), {
-      fallback: e.retryable ? 'retryable' : 'permanent',
-      ...doubt,
-    });
+    return transportFailure(table, err, opts.secrets, doubt);
   }
   const body = res.json();
   const code = isObject(body) ? codeOf(body.code) : undefined;

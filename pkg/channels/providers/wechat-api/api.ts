@@ -1,5 +1,5 @@
 import { type ErrorClass, type ErrorTable, failure, type SendFailure } from '../../definition.ts';
-import { asHttpError, TokenFetchError } from '../../failures.ts';
+import { TokenFetchError, transportFailure } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
 import type { FetchedToken, HttpRequest, HttpResponse, Kit } from '../../kit/types.ts';
 import { BAD_RESPONSE, retryAfterOf, TOKEN_ERROR } from './errors.ts';
@@ -73,10 +73,7 @@ export async function wechatCall(
   try {
     res = await http.request(req);
   } catch (err) {
-    const e = asHttpError(err);
-    return failure(table, e.code, scrub(e.message, secrets), {
-      fallback: e.retryable ? 'retryable' : 'permanent',
-    });
+    return transportFailure(table, err, secrets);
   }
   const body = res.json();
   const errmsg = isObject(body) && typeof body.errmsg === 'string' ? scrub(body.errmsg, secrets) : '';

@@ -1,6 +1,6 @@
 import type { SendFailure } from '../../definition.ts';
 import { failure } from '../../definition.ts';
-import { asHttpError, statusClass, TokenFetchError } from '../../failures.ts';
+import { statusClass, TokenFetchError, transportFailure } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
 import type { FetchedToken, HttpClient, HttpRequest } from '../../kit/types.ts';
 import { BAD_RESPONSE, WECOM_APP_ERRORS } from './errors.ts';
@@ -37,10 +37,7 @@ export async function wecomCall(
   try {
     res = await http.request(req);
   } catch (err) {
-    const e = asHttpError(err);
-    return failure(WECOM_APP_ERRORS, e.code, scrub(e.message, secrets), {
-      fallback: e.retryable ? 'retryable' : 'permanent',
-    });
+    return transportFailure(WECOM_APP_ERRORS, err, secrets);
   }
   const body = res.json() as Partial<WecomAnswer> | undefined;
   if (res.status !== 200) {

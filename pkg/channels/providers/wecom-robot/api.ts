@@ -1,5 +1,5 @@
-import { type ErrorClass, failure, type SendFailure } from '../../definition.ts';
-import { asHttpError } from '../../failures.ts';
+import { failure, type SendFailure } from '../../definition.ts';
+import { statusClass, transportFailure } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
 import type { HttpRequest, Kit } from '../../kit/types.ts';
 import type { WecomRobotConfig } from './config.ts';
@@ -24,9 +24,6 @@ export type UploadResult = Readonly<{ ok: true; mediaId: string }> | SendFailure
 
 /** How long an upload (up to 20 MB) may take, whatever the account's post timeout. */
 export const TRANSFER_TIMEOUT_MS = 60_000;
-
-const statusClass = (status: number): ErrorClass =>
-  status === 429 ? 'rate_limited' : status >= 500 ? 'retryable' : 'permanent';
 
 /** A Retry-After header in seconds, as milliseconds (dates and junk: none). */
 const retryAfter = (h: string | undefined): number | undefined => {
@@ -58,11 +55,7 @@ export function robotApi(config: WecomRobotConfig, kit: Kit) {
     try {
       res = await kit.http.request(req);
     } catch (err) {
-      const e = asHttpError(err);
-      return failure(WECOM_ROBOT_ERRORS, e.code, scrub(e.message, secrets), {
-        fallback: e.retryable ? 'retryable' : 'permanent',
-        ...opts,
-      });
+      return transportFailure(WECOM_ROBOT_ERRORS, err, secrets, opts);
     }
     const body = res.json() as Partial<RobotAnswer> | undefined;
     const errmsg = typeof body?.errmsg === 'string' ? scrub(body.errmsg, secrets) : '';

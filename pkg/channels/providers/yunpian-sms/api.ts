@@ -1,6 +1,6 @@
 import type { SendFailure } from '../../definition.ts';
 import { failure } from '../../definition.ts';
-import { asHttpError } from '../../failures.ts';
+import { transportFailure } from '../../failures.ts';
 import { scrub } from '../../kit/scrub.ts';
 import type { HttpClient } from '../../kit/types.ts';
 import { BAD_RESPONSE, YUNPIAN_ERRORS } from './errors.ts';
@@ -77,10 +77,7 @@ export async function yunpianCall(
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     });
   } catch (err) {
-    const e = asHttpError(err);
-    return failure(YUNPIAN_ERRORS, e.code, clean(e.message), {
-      fallback: e.retryable ? 'retryable' : 'permanent',
-    });
+    return transportFailure(YUNPIAN_ERRORS, err, opts.secrets);
   }
   const body = parseAnswer(res.body);
   const code = errorCode(body);
