@@ -54,15 +54,50 @@ CREATE TABLE `config_audit` (
   PRIMARY KEY (`id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
+CREATE TABLE `crowd_chunks` (
+  `file_id` int(11) NOT NULL,
+  `chunk_index` int(11) NOT NULL,
+  `row_count` int(11) NOT NULL,
+  `body` mediumtext NOT NULL,
+  PRIMARY KEY (`file_id`,`chunk_index`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+
 CREATE TABLE `crowd_files` (
   `id` int(11) NOT NULL AUTO_INCREMENT,
   `template_id` int(11) NOT NULL,
   `filename` varchar(255) NOT NULL,
   `row_count` int(11) NOT NULL,
-  `body` mediumtext NOT NULL,
   `created_at` bigint(20) NOT NULL,
+  `status` varchar(16) NOT NULL DEFAULT 'complete',
+  `chunk_count` int(11) NOT NULL DEFAULT 0,
+  `columns_json` text DEFAULT NULL,
+  `rejected_count` int(11) NOT NULL DEFAULT 0,
+  `byte_count` bigint(20) NOT NULL DEFAULT 0,
   PRIMARY KEY (`id`),
   KEY `crowd_files_template` (`template_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+
+CREATE TABLE `crowd_runs` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `template_id` int(11) NOT NULL,
+  `run_at` bigint(20) NOT NULL,
+  `file_id` int(11) DEFAULT NULL,
+  `app_id` int(11) DEFAULT NULL,
+  `status` varchar(16) NOT NULL,
+  `reason` varchar(512) DEFAULT NULL,
+  `rows_total` int(11) NOT NULL,
+  `rows_read` int(11) NOT NULL,
+  `accepted` int(11) NOT NULL,
+  `rejected` int(11) NOT NULL,
+  `skipped` int(11) NOT NULL,
+  `chunks_total` int(11) NOT NULL,
+  `chunks_done` int(11) NOT NULL,
+  `rejections` text DEFAULT NULL,
+  `started_at` bigint(20) NOT NULL,
+  `updated_at` bigint(20) NOT NULL,
+  `finished_at` bigint(20) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `crowd_runs_template_run` (`template_id`,`run_at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
 CREATE TABLE `kysely_migration` (
@@ -115,12 +150,19 @@ CREATE TABLE `templates` (
   `created_at` bigint(20) NOT NULL,
   `updated_at` bigint(20) NOT NULL,
   `deleted_at` bigint(20) DEFAULT NULL,
+  `app_id` int(11) DEFAULT NULL,
+  `shared_with_apps` varchar(2048) DEFAULT NULL,
+  `version` int(11) NOT NULL DEFAULT 1,
+  `sensitive_policy` varchar(16) NOT NULL DEFAULT 'none',
   PRIMARY KEY (`id`),
   KEY `templates_channel` (`channel`),
-  KEY `templates_account` (`account_id`)
+  KEY `templates_account` (`account_id`),
+  KEY `templates_app` (`app_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
 INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('001-init', '1970-01-01T00:00:00.000Z');
 INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('002-callbacks', '1970-01-01T00:00:00.000Z');
 INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('003-sms', '1970-01-01T00:00:00.000Z');
+INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('004-tenancy', '1970-01-01T00:00:00.000Z');
+INSERT INTO `kysely_migration` (`name`, `timestamp`) VALUES ('005-crowds', '1970-01-01T00:00:00.000Z');
 INSERT INTO `kysely_migration_lock` (`id`, `is_locked`) VALUES ('migration_lock', 0);

@@ -269,7 +269,7 @@ export async function seedSandbox(
   admin: AdminClient,
   routes: readonly SeedRoute[],
 ): Promise<{ apiKey: string; templates: { id: number; accountId: number; route: Route }[] }> {
-  const { apiKey } = await admin.createApp({ name: `bench-${tag()}` });
+  const { apiKey, id: appId } = await admin.createApp({ name: `bench-${tag()}` });
   const templates: { id: number; accountId: number; route: Route }[] = [];
   for (const r of routes) {
     const account = await admin.createAccount({
@@ -280,6 +280,7 @@ export async function seedSandbox(
     });
     const t = await admin.createTemplate({
       name: `bench-${r.messageType}-${tag()}`,
+      appId,
       channel: 'sandbox',
       messageType: r.messageType,
       accountId: account.id,

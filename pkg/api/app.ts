@@ -5,9 +5,12 @@ import { AppError } from '../domain/errors.ts';
 import type { SendService } from '../ingest/send.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
+import { testSendRoutes } from './admin/test-send.ts';
 import { type AppLookup, type AuthEnv, auth } from './auth.ts';
 import { errorBody, errorHandler, notFoundHandler } from './errors.ts';
+import { TAG_LIST } from './openapi.ts';
 import { opsRoutes, type ReadyCheck } from './ops.ts';
+import { referenceRoutes } from './reference/routes.ts';
 import { sendRoutes } from './send-routes.ts';
 
 export type { ReadyCheck } from './ops.ts';
@@ -39,6 +42,11 @@ export function createApp(deps: {
    * plain Hono first loses its OpenAPI descriptions).
    */
   data?: AnyHono | AnyHono[];
+  /**
+   * Dead-letter operations (pkg/api/dead-letter-routes.ts), mounted at /v1/admin/dead-letters
+   * (admin token) and /v1/dead-letters (app keys, each app its own; and the admin token).
+   */
+  deadLetters?: AnyHono;
   /** Unauthenticated pages (console) mounted at /. */
   pages?: AnyHono;
   maxBodyBytes?: number;
@@ -70,9 +78,17 @@ export function createApp(deps: {
   const readAuth = auth({ adminToken: deps.adminToken, lookupApp: deps.lookupApp, mode: 'app-or-admin' });
   const adminAuth = auth({ adminToken: deps.adminToken });
 
-  app.use('/v1/admin/*', limit, adminAuth);
+  // The crowd upload streams under its own limit (CROWD_MAX_BYTES, pkg/api/admin/crowd.ts):
+  // the JSON limit would refuse it past 4 MiB and buffer a chunked one whole.
+  const crowdUpload = /^\/v1\/admin\/templates\/[^/]+\/crowd\/?$/;
+  app.use(
+    '/v1/admin/*',
+    (c, next) => (c.req.method === 'POST' && crowdUpload.test(c.req.path) ? next() : limit(c, next)),
+    adminAuth,
+  );
   app.use('/v1/admin', adminAuth);
   if (deps.config) app.route('/v1/admin/config', deps.config);
+  if (deps.deadLetters) app.route('/v1/admin/dead-letters', deps.deadLetters);
   if (deps.admin) app.route('/v1/admin', deps.admin);
 
   if (deps.send) {
@@ -81,21 +97,37 @@ export function createApp(deps: {
     app.use('/v1/send', limit, readAuth);
     app.use('/v1/recall', limit, readAuth);
     app.route('/', sendRoutes({ service: deps.send }));
+    app.route('/v1/admin/templates', testSendRoutes({ service: deps.send, log: deps.log }));
   } else {
     app.post('/v1/send', () => {
       throw new AppError('NOT_IMPLEMENTED', 501, 'the send path is not enabled in this process');
     });
   }
 
-  for (const p of ['/v1/messages/*', '/v1/receivers/*', '/v1/templates/*', '/v1/events/*', '/v1/sandbox/*']) {
+  for (const p of [
+    '/v1/messages',
+    '/v1/messages/*',
+    '/v1/receivers/*',
+    '/v1/templates/*',
+    '/v1/events/*',
+    '/v1/sandbox/*',
+  ]) {
     app.use(p, readAuth);
+  }
+  if (deps.deadLetters) {
+    // '/*' also covers '/v1/dead-letters' itself in Hono 4.
+    app.use('/v1/dead-letters/*', limit, readAuth);
+    app.route('/v1/dead-letters', deps.deadLetters);
   }
   for (const d of [deps.data ?? []].flat()) app.route('/', d);
   if (deps.pages) app.route('/', deps.pages);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  // The API reference page (public, like the document it renders).
+  app.route('/', referenceRoutes());
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
+    tags: TAG_LIST,
     info: {
       title: 'pushline API',
       version: '1.0.0',

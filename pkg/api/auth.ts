@@ -3,10 +3,10 @@ import type { MiddlewareHandler } from 'hono';
 import { hashApiKey } from '../domain/api-key.ts';
 import { AppError } from '../domain/errors.ts';
 
-/** What the auth middleware puts on the context. */
-export type Caller =
-  | { kind: 'admin' }
-  | { kind: 'app'; appId: number; appName: string; rateLimit: number | null };
+import type { Caller } from '../tenancy/caller.ts';
+
+/** What the auth middleware puts on the context (pkg/tenancy/caller.ts). */
+export type { Caller } from '../tenancy/caller.ts';
 
 export type AuthEnv = { Variables: { caller: Caller } };
 

@@ -52,6 +52,8 @@ describe('send routes (in-process HTTP, real Redis + MariaDB)', () => {
       provider: 'smtp',
       config: { host: '127.0.0.1', port: 1, secure: false, from: 'noreply@shop.test' },
     });
+    const shop = await core.repos.apps.create({ name: 'shop' });
+    apiKey = shop.apiKey;
     sandboxTpl = (
       await core.repos.templates.create({
         name: 'hello',
@@ -59,6 +61,7 @@ describe('send routes (in-process HTTP, real Redis + MariaDB)', () => {
         messageType: 'notice',
         accountId: sb.id,
         content: { text: 'Hello {$name}' },
+        appId: shop.app.id,
       })
     ).id;
     marketingTpl = (
@@ -68,6 +71,7 @@ describe('send routes (in-process HTTP, real Redis + MariaDB)', () => {
         messageType: 'marketing',
         accountId: sb.id,
         content: { text: 'Sale, {$name}' },
+        appId: shop.app.id,
       })
     ).id;
     emailTpl = (
@@ -77,9 +81,9 @@ describe('send routes (in-process HTTP, real Redis + MariaDB)', () => {
         messageType: 'notice',
         accountId: smtp.id,
         content: { subject: 'Hi {$name}', text: 'Hello {$name}' },
+        appId: shop.app.id,
       })
     ).id;
-    apiKey = (await core.repos.apps.create({ name: 'shop' })).apiKey;
   });
 
   after(async () => {

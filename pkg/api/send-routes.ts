@@ -10,6 +10,7 @@ import {
 import type { SendService } from '../ingest/send.ts';
 import { inSpan, traceparentOf } from '../telemetry/tracing.ts';
 import type { AuthEnv } from './auth.ts';
+import { TAGS } from './openapi.ts';
 
 const errors = {
   400: { description: 'Body is not JSON', content: { 'application/json': { schema: errorSchema } } },
@@ -23,6 +24,7 @@ const errors = {
 const sendRoute = createRoute({
   method: 'post',
   path: '/v1/send',
+  tags: [TAGS.send],
   summary: 'Send a template to receivers',
   description:
     'Fans out one delivery per receiver. Answers 202 only after every delivery is in Redis. ' +
@@ -51,6 +53,7 @@ const sendRoute = createRoute({
 const recallRoute = createRoute({
   method: 'post',
   path: '/v1/recall',
+  tags: [TAGS.send],
   summary: 'Cancel deliveries not yet sent',
   security: [{ bearer: [] }],
   request: { body: { content: { 'application/json': { schema: recallBodySchema } }, required: true } },

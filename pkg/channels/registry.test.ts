@@ -25,6 +25,10 @@ const template: Template = {
   status: 'active',
   shield: 'none',
   timezone: null,
+  appId: 1,
+  sharedWithApps: [],
+  version: 1,
+  sensitive: 'none',
   updatedAt: 1,
 };
 const delivery = (receiver = 'a@x.com'): Delivery =>

@@ -32,9 +32,16 @@ export class PushApiError extends Error {
 }
 
 export type RequestOptions = {
+  /** Sent as JSON. */
   body?: unknown;
-  query?: Record<string, string | number | undefined>;
+  /** Sent as is with its content type (CSV uploads, provider callbacks). */
+  raw?: { body: string | Uint8Array; contentType: string };
+  query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
+  /** Cancels the request (and, for a stream, ends it). */
+  signal?: AbortSignal;
+  /** Error statuses that still carry the answer (`/readyz`'s 503), returned instead of thrown. */
+  answerStatuses?: readonly number[];
 };
 
 export type HttpCore = <T>(
@@ -72,49 +79,73 @@ async function toError(res: Response): Promise<PushApiError> {
   );
 }
 
+/** What a client is built from: where the API is, its credential, and how to reach it. */
+export type ClientOptions = {
+  baseUrl: string;
+  fetch?: FetchLike;
+  /** Per-request timeout (ms); none by default (never for streams). */
+  timeoutMs?: number;
+};
+
 /**
- * Builds the request function of a client.
+ * Builds the request function of a client. Without `token` no Authorization header is sent
+ * (the public routes). A JSON answer is parsed; any other (`/metrics`, a provider's ack) is
+ * returned as text.
  *
  * @example const http = createHttpCore({ baseUrl: 'http://127.0.0.1:3000', token: apiKey });
  * const { data } = await http<SendResponse>('POST', '/v1/send', { body });
  */
-export function createHttpCore(opts: {
-  baseUrl: string;
-  token: string;
-  fetch?: FetchLike;
-  /** Per-request timeout (ms); none by default. */
-  timeoutMs?: number;
-}): HttpCore {
+export function createHttpCore(opts: ClientOptions & { token?: string }): HttpCore & {
+  /** The raw answer of a successful call, body unread (Server-Sent Events). */
+  stream: (method: string, path: string, req?: RequestOptions) => Promise<Response>;
+} {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const doFetch: FetchLike = opts.fetch ?? ((url, init) => fetch(url, init));
-  return async <T>(method: string, path: string, req: RequestOptions = {}) => {
+  const send = async (method: string, path: string, req: RequestOptions, streaming: boolean) => {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const url = `${base}${path}${qs.size ? `?${qs}` : ''}`;
     const headers: Record<string, string> = {
-      authorization: `Bearer ${opts.token}`,
-      accept: 'application/json',
+      ...(opts.token !== undefined ? { authorization: `Bearer ${opts.token}` } : {}),
+      accept: streaming ? 'text/event-stream' : 'application/json',
       ...req.headers,
     };
-    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    let body: string | Uint8Array | undefined;
+    if (req.raw) {
+      headers['content-type'] = req.raw.contentType;
+      body = req.raw.body;
+    } else if (req.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.body);
+    }
+    const timeout = !streaming && opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined;
+    const signal = timeout && req.signal ? AbortSignal.any([timeout, req.signal]) : (timeout ?? req.signal);
     let res: Response;
     try {
       res = await doFetch(url, {
         method,
         headers,
-        ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
-        ...(opts.timeoutMs ? { signal: AbortSignal.timeout(opts.timeoutMs) } : {}),
+        ...(body !== undefined ? { body } : {}),
+        ...(signal ? { signal } : {}),
       });
     } catch (err) {
-      const timeout = (err as Error)?.name === 'TimeoutError';
+      const timedOut = (err as Error)?.name === 'TimeoutError';
       throw new PushApiError(
         0,
-        timeout ? 'TIMEOUT' : 'NETWORK_ERROR',
+        timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
         `${method} ${path}: ${(err as Error)?.message ?? 'request failed'}`,
       );
     }
-    if (!res.ok) throw await toError(res);
-    const text = await res.text();
-    return { data: (text ? JSON.parse(text) : undefined) as T, response: res };
+    if (!res.ok && !req.answerStatuses?.includes(res.status)) throw await toError(res);
+    return res;
   };
+  const call = async <T>(method: string, path: string, req: RequestOptions = {}) => {
+    const res = await send(method, path, req, false);
+    const text = await res.text();
+    const json = /\bjson\b/i.test(res.headers.get('content-type') ?? 'application/json');
+    return { data: (text ? (json ? JSON.parse(text) : text) : undefined) as T, response: res };
+  };
+  return Object.assign(call, {
+    stream: (method: string, path: string, req: RequestOptions = {}) => send(method, path, req, true),
+  });
 }

@@ -1,5 +1,8 @@
 /**
- * The typed client of the pushline HTTP API v1.
+ * The typed client of the pushline HTTP API v1: `createClient` (app key: send, recall, traces,
+ * stats, sandbox inbox, live tail, the app's dead letters), `createAdminClient` (admin token:
+ * apps, accounts, providers, templates, crowds and runs, live config, dead letters) and
+ * `createPublicClient` (no credential: probes, metrics, the OpenAPI document, provider callbacks).
  *
  * @example
  * import { createClient, PushApiError } from './index.ts';
@@ -7,5 +10,6 @@
  */
 export { type AdminClient, createAdminClient } from './admin.ts';
 export { createClient, type PushClient } from './client.ts';
-export { type FetchLike, PushApiError, parseRetryAfter } from './http.ts';
+export { type ClientOptions, type FetchLike, PushApiError, parseRetryAfter } from './http.ts';
+export { createPublicClient, type PublicClient } from './public.ts';
 export type * from './types.ts';

@@ -25,6 +25,46 @@ describe('config', () => {
     assert.throws(() => loadConfig({ SECRET_KEY: 'short' }), /SECRET_KEY/);
     assert.throws(() => loadConfig({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '10' }), /RETRY_MAX_MS/);
   });
+  test('errors never show a secret: secrets are not echoed, URLs lose their credentials', () => {
+    const message = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        assert.doesNotMatch(err.message, /\n/, 'one line');
+        return err.message;
+      }
+      assert.fail('no error');
+    };
+    const token = message({ ADMIN_TOKEN: 'short-hunter2' });
+    assert.match(
+      token,
+      /^ADMIN_TOKEN: must be at least 16 characters \(the value is secret and not shown\)$/,
+    );
+    assert.doesNotMatch(token, /hunter2/);
+    assert.doesNotMatch(message({ SECRET_KEY: 'hunter2-not-32-bytes' }), /hunter2/);
+    // Not secret: echoed, which is what a typo needs.
+    assert.equal(message({ LOG_LEVEL: 'verbose' }).endsWith('(got "verbose")'), true);
+    const redis = message({ REDIS_URL: 'http://user:hunter2@cache:6379' });
+    assert.match(
+      redis,
+      /^REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/\*\*\*@cache:6379"\)$/,
+    );
+    assert.doesNotMatch(message({ DATABASE_URL: 'postgres://app:hun@ter2@db/x' }), /hun|ter2/);
+    // V8 quotes the text around a JSON syntax error: the file's secrets must not follow it.
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'bad.json'), '{"ADMIN_TOKEN": hunter2-in-a-file}');
+    const file = message({ CONFIG_FILE: join(dir, 'bad.json') });
+    assert.match(file, /^CONFIG_FILE: .*bad\.json is not valid JSON$/);
+    assert.doesNotMatch(file, /hunter2/);
+    writeFileSync(join(dir, 'short.json'), JSON.stringify({ ADMIN_TOKEN: 'hunter2' }));
+    assert.doesNotMatch(message({ CONFIG_FILE: join(dir, 'short.json') }), /hunter2/);
+  });
+  test('LOG_FORMAT: auto by default, json or pretty forced', () => {
+    assert.equal(loadConfig({}).logFormat, 'auto');
+    assert.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json');
+    assert.throws(() => loadConfig({ LOG_FORMAT: 'xml' }), /^ConfigError: LOG_FORMAT: .*\(got "xml"\)$/);
+  });
   test('HANDLER_ROUTES picks the routes a handler serves; unset serves all', () => {
     assert.equal(loadConfig({}).handler.routes, undefined);
     assert.deepEqual(loadConfig({ HANDLER_ROUTES: 'sms.auth, email.auth' }).handler.routes, [

@@ -37,6 +37,7 @@ const schema = z.object({
     .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex chars or base64')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   EVENT_PARTITIONS: int(8, 1, 1024),
   HANDLER_CONCURRENCY: int(32, 1, 10_000),
   HANDLER_BATCH: int(100, 1, 5000),
@@ -51,6 +52,7 @@ const schema = z.object({
   HANDLER_BATCH_LINGER_MS: int(100, 0, 5000),
   RECEIPTS_PULL_MS: int(30_000, 1000, 3_600_000),
   BACKPRESSURE_HIGH_WATER: int(500_000, 1, 1_000_000_000),
+  CROWD_MAX_BYTES: int(100 * 1024 * 1024, 1024, 10 * 1024 * 1024 * 1024),
   TRACE_TTL_DAYS: int(7, 1, 3650),
   COUNTER_TTL_DAYS: int(90, 1, 3650),
   REDIS_AUTOSTART: bool(true),
@@ -83,6 +85,8 @@ export type Config = Readonly<{
   keyPrefix: string;
   secretKey: Buffer | undefined;
   logLevel: Raw['LOG_LEVEL'];
+  /** `pretty` (human lines), `json` (one object a line), or `auto`: pretty on a terminal. */
+  logFormat: Raw['LOG_FORMAT'];
   eventPartitions: number;
   handler: Readonly<{
     concurrency: number;
@@ -106,6 +110,8 @@ export type Config = Readonly<{
   /** How often the scheduler's leader pulls SMS receipts of every account (`RECEIPTS_PULL_MS`). */
   receiptsPullMs: number;
   backpressureHighWater: number;
+  /** Largest crowd CSV upload (`CROWD_MAX_BYTES`, default 100 MiB); streamed, never held whole. */
+  crowdMaxBytes: number;
   traceTtlDays: number;
   counterTtlDays: number;
   redisAutostart: boolean;
@@ -124,19 +130,44 @@ export type Config = Readonly<{
   }>;
 }>;
 
-/** A configuration error; the message names the variable. */
+/**
+ * A configuration error. The message is one line that names the variable and never holds the
+ * value of a secret.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** Variables whose values are never echoed in an error (they are credentials themselves). */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['ADMIN_TOKEN', 'SECRET_KEY']);
+
+/**
+ * How a bad value shows in its error: secrets not at all, URLs without their user and
+ * password (`redis://:pw@host` → `redis://***@host`), long values cut, all on one line.
+ */
+function shown(variable: string, value: string | undefined): string {
+  if (value === undefined) return '(unset)';
+  if (SECRET_VARIABLES.has(variable)) return '(the value is secret and not shown)';
+  const safe = value.replace(/(\/\/)[^/\s]*@/g, '$1***@');
+  return `(got ${JSON.stringify(safe.length > 100 ? `${safe.slice(0, 100)}…` : safe)})`;
 }
 
 /** Reads `CONFIG_FILE` (JSON object of variable names to values) when set. */
 function readFileLayer(path: string | undefined): Record<string, string> {
   if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`CONFIG_FILE: cannot read ${path}${code ? ` (${code})` : ''}`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`CONFIG_FILE: cannot read ${path}: ${(err as Error).message}`);
+    parsed = JSON.parse(text);
+  } catch {
+    // V8's message quotes the text around the error, which may be a secret of the file.
+    throw new ConfigError(`CONFIG_FILE: ${path} is not valid JSON`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`CONFIG_FILE: ${path} must hold a JSON object`);
@@ -157,9 +188,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const r = schema.safeParse(merged);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new ConfigError(
-      `${String(i.path[0])}: ${i.message} (got ${JSON.stringify(merged[String(i.path[0])])})`,
-    );
+    const variable = String(i.path[0]);
+    throw new ConfigError(`${variable}: ${oneLine(i.message)} ${shown(variable, merged[variable])}`);
   }
   const c = r.data;
   if (c.RETRY_MAX_MS < c.RETRY_BASE_MS) throw new ConfigError('RETRY_MAX_MS: must be >= RETRY_BASE_MS');
@@ -174,6 +204,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     keyPrefix: c.KEY_PREFIX,
     secretKey: c.SECRET_KEY ? decodeKey(c.SECRET_KEY) : undefined,
     logLevel: c.LOG_LEVEL,
+    logFormat: c.LOG_FORMAT,
     eventPartitions: c.EVENT_PARTITIONS,
     handler: Object.freeze({
       concurrency: c.HANDLER_CONCURRENCY,
@@ -189,6 +220,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     }),
     receiptsPullMs: c.RECEIPTS_PULL_MS,
     backpressureHighWater: c.BACKPRESSURE_HIGH_WATER,
+    crowdMaxBytes: c.CROWD_MAX_BYTES,
     traceTtlDays: c.TRACE_TTL_DAYS,
     counterTtlDays: c.COUNTER_TTL_DAYS,
     redisAutostart: c.REDIS_AUTOSTART,
@@ -211,11 +243,45 @@ function handlerRoutes(v: string | undefined): readonly Route[] | undefined {
     if (routes.length === 0) throw new Error('names no route');
     return Object.freeze(routes);
   } catch (err) {
-    throw new ConfigError(`HANDLER_ROUTES: ${(err as Error).message} (got ${JSON.stringify(v)})`);
+    throw new ConfigError(`HANDLER_ROUTES: ${oneLine((err as Error).message)} ${shown('HANDLER_ROUTES', v)}`);
   }
 }
 
 const decodeKey = (s: string): Buffer => (s.length === 64 ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64'));
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, '; ');
+
+/**
+ * Runs a process entry's config step (default: {@link loadConfig} of the environment). A
+ * {@link ConfigError} ends the process with one line on stderr naming the variable — no stack,
+ * no secret — and exit code 2 (a usage error: restarting will not help); other errors pass.
+ *
+ * @example const config = configOrExit('aggregator', () => withDevSecrets(loadConfig()));
+ * // ADMIN_TOKEN=short → stderr "aggregator: invalid configuration: ADMIN_TOKEN: must be at least 16 characters (the value is secret and not shown)", exit 2
+ */
+export function configOrExit<T = Config>(processName: string, build: () => T = () => loadConfig() as T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${processName}: invalid configuration: ${oneLine(err.message)}\n`);
+    process.exit(2);
+  }
+}
 
 /** Documented variables, for `--help` style output and the README table. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+/**
+ * Each variable's default as the environment would spell it (undefined: no default), so the
+ * README's table can be checked against the schema.
+ *
+ * @example CONFIG_DEFAULTS.PORT // '3000'
+ */
+export const CONFIG_DEFAULTS: Readonly<Record<string, string | undefined>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(schema.shape).map(([k, s]) => {
+      const r = (s as z.ZodType).safeParse(undefined);
+      return [k, r.success && r.data !== undefined ? String(r.data) : undefined];
+    }),
+  ),
+);

@@ -78,6 +78,19 @@ export function normalizeReceiver(channel: Channel, receiver: string): string {
 }
 
 /**
+ * The receiver as a delivery carries it to the provider: an email address as the caller wrote
+ * it (its local part may be case-sensitive at the receiving server), a mainland mobile in E.164
+ * (each SMS provider then writes it in its own form, pkg/channels/sms/phone.ts); trimmed.
+ * Listings, dedup and whitelists compare the {@link normalizeReceiver} form.
+ *
+ * @example providerForm('email', ' Ann@Example.com ') // 'Ann@Example.com'
+ * @example providerForm('sms', '13800138000') // '+8613800138000'
+ */
+export function providerForm(channel: Channel, receiver: string): string {
+  return channel === 'email' ? receiver.trim() : normalizeReceiver(channel, receiver);
+}
+
+/**
  * The stored form of a receiver a caller looks up, whatever channel it belongs to: a mainland
  * mobile in any of its forms (`13800138000`, `8613800138000`, `+8613800138000`) is E.164, an
  * email address lower-cased (as {@link normalizeReceiver} stores them); others as given.

@@ -6,6 +6,8 @@ export const STATES = [
   'scheduled',
   'discarded',
   'blocked_whitelist',
+  'blocked_sensitive',
+  'sensitive_masked',
   'shield_dropped',
   'shield_delayed',
   'dedup_content',
@@ -20,6 +22,7 @@ export const STATES = [
   'read',
   'recalled',
   'cancelled',
+  'replayed',
 ] as const;
 export type State = (typeof STATES)[number];
 
@@ -33,6 +36,7 @@ export const isState = (v: unknown): v is State => typeof v === 'string' && STAT
 export const FINAL_STATES: ReadonlySet<State> = new Set([
   'discarded',
   'blocked_whitelist',
+  'blocked_sensitive',
   'shield_dropped',
   'dedup_content',
   'dedup_frequency',

@@ -59,6 +59,10 @@ describe('circuit breaker in the send path (webhook → failing local receiver)'
     status: 'active',
     shield: 'none',
     timezone: null,
+    appId: 1,
+    sharedWithApps: [],
+    version: 1,
+    sensitive: 'none',
     updatedAt: 1,
   };
 

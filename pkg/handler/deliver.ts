@@ -12,9 +12,12 @@ import type { Logger } from '../telemetry/logger.ts';
 import { backoffMs } from './retry.ts';
 import { accountOrder } from './routing.ts';
 
-/** What a filter chain decided (see pkg/pipeline). */
+/**
+ * What a filter chain decided (see pkg/pipeline). A pass may carry rewritten content (sensitive
+ * words masked) to send instead, and states to record on the way (`sensitive_masked`).
+ */
 export type FilterVerdict =
-  | { kind: 'pass' }
+  | { kind: 'pass'; rendered?: unknown; notes?: readonly { state: State; reason: string }[] }
   | { kind: 'drop'; state: State; reason: string }
   | { kind: 'delay'; state: State; until: number; reason: string };
 
@@ -119,6 +122,8 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
         await ledger.finish(d, v.state, { reason: v.reason });
         return { kind: 'delay', dueAt: v.until, fields: fieldsOf(d) };
       }
+      if (v.rendered !== undefined) rendered = v.rendered;
+      for (const n of v.notes ?? []) await ledger.finish(d, n.state, { reason: n.reason });
     }
 
     // The accounts this message may go through, in order: the pinned one after an in-doubt

@@ -14,6 +14,10 @@ const tpl: Template = {
   status: 'active',
   shield: 'none',
   timezone: null,
+  appId: 1,
+  sharedWithApps: [],
+  version: 1,
+  sensitive: 'none',
   updatedAt: 0,
 };
 
@@ -31,7 +35,8 @@ test('one delivery per receiver, in order, normalised', () => {
   );
   assert.deepEqual(
     deliveries.map((d) => d.receiver),
-    ['a@x.com', 'b@x.com', 'c@x.com'],
+    // An address goes to the provider as the caller wrote it (listings compare its normal form).
+    ['A@x.com', 'b@x.com', 'c@x.com'],
   );
   assert.equal(new Set(deliveries.map((d) => d.id)).size, 3);
   assert.ok(deliveries.every((d) => d.requestId === requestId && d.attempt === 1 && d.acceptedAt === 1000));

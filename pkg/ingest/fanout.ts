@@ -4,7 +4,7 @@ import { groupReceiver, MAX_MENTIONS, NO_MENTION } from '../channels/group-post.
 import type { Delivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
 import { idFrom, newId } from '../domain/ids.ts';
-import { normalizeReceiver } from '../domain/receivers.ts';
+import { providerForm } from '../domain/receivers.ts';
 import { missingVariables } from '../domain/render.ts';
 import type { Template } from '../domain/template.ts';
 import { isTimeZone } from '../domain/timezone.ts';
@@ -86,7 +86,7 @@ export function fanOut(
         templateId: template.id,
         channel: template.channel,
         messageType: template.messageType,
-        receiver: group ? r : normalizeReceiver(template.channel, r),
+        receiver: group ? r : providerForm(template.channel, r),
         variables: m.variables,
         bizId: m.bizId ?? '',
         attempt: 1,

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { routeOf } from '../domain/channels.ts';
 import { encodeDelivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
+import { mayUse } from '../domain/template.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { TemplateCache } from '../templates/cache.ts';
@@ -10,6 +11,9 @@ import { fanOut } from './fanout.ts';
 import { bodyHash, type Idempotency } from './idempotency.ts';
 import { createRecaller, type ProviderRecall } from './recall.ts';
 import type { SendBody, SendResponse } from './schemas.ts';
+
+/** How long the request and business-id indexes of a send are kept (as long as traces). */
+const INDEX_TTL_MS = 7 * 86_400_000;
 
 /** Who is sending (from the auth middleware). */
 export type Sender = { appId: number; rateLimit: number | null };
@@ -66,10 +70,18 @@ export function createSendService(opts: {
     traceparent: string,
     seed?: string,
     firstAt?: number,
+    allowPaused = false,
   ): Promise<SendResponse> {
     const template = await templates.get(body.templateId);
-    if (!template)
+    // A template the app may not use answers exactly like a missing one: no existence leak.
+    if (!template || !mayUse(template, appId))
       throw new AppError('TEMPLATE_NOT_FOUND', 404, `template ${body.templateId} does not exist`);
+    if (template.status === 'paused' && !allowPaused)
+      throw new AppError(
+        'TEMPLATE_PAUSED',
+        409,
+        `template ${body.templateId} is paused; start it (POST /v1/admin/templates/${body.templateId}/start) to send`,
+      );
     const t = now();
     const sendAt = body.sendAt ? Date.parse(body.sendAt) : undefined;
     const { requestId, deliveries } = fanOut(template, body, {
@@ -89,7 +101,7 @@ export function createSendService(opts: {
     const writes: Promise<unknown>[] = [];
     for (const d of deliveries) {
       const fields = encodeDelivery(d);
-      writes.push(ledger.accept(d, t, delayed ? `sendAt ${body.sendAt}` : undefined));
+      writes.push(ledger.accept(d, t, delayed ? `sendAt ${body.sendAt}` : undefined, template.version));
       writes.push(
         delayed
           ? redis.zadd(keys.delayed(route), sendAt!, opts.encodeDelayed(fields))
@@ -98,12 +110,43 @@ export function createSendService(opts: {
     }
     const reqKey = keys.request(requestId);
     writes.push(redis.rpush(reqKey, ...deliveries.map((d) => d.id)));
-    writes.push(redis.pexpire(reqKey, 7 * 86_400_000));
+    writes.push(redis.pexpire(reqKey, INDEX_TTL_MS));
+    // Lookups by the caller's business id (GET /v1/messages?bizId=), one list per id used.
+    const byBiz = new Map<string, string[]>();
+    for (const d of deliveries) if (d.bizId) byBiz.set(d.bizId, [...(byBiz.get(d.bizId) ?? []), d.id]);
+    for (const [biz, ids] of byBiz) {
+      writes.push(redis.rpush(keys.bizIndex(biz), ...ids));
+      writes.push(redis.pexpire(keys.bizIndex(biz), INDEX_TTL_MS));
+    }
     await Promise.all(writes);
     return { requestId, accepted: deliveries.length, messageIds: deliveries.map((d) => d.id) };
   }
 
   return Object.freeze({
+    /**
+     * One message of a template to one receiver, sent as the template's owning app with the
+     * business id `test-send`; a paused template may be tried before it starts.
+     */
+    async testSend(
+      templateId: number,
+      receiver: string,
+      variables: Record<string, unknown>,
+    ): Promise<SendResponse> {
+      const template = await templates.get(templateId);
+      if (!template) throw new AppError('TEMPLATE_NOT_FOUND', 404, `template ${templateId} does not exist`);
+      if (template.appId === null)
+        throw new AppError(
+          'TEMPLATE_HAS_NO_APP',
+          409,
+          `template ${templateId} has no owning app; set its appId`,
+        );
+      const body: SendBody = {
+        templateId,
+        messages: [{ receivers: [receiver], variables, bizId: 'test-send' }],
+      };
+      return enqueue(template.appId, body, '', undefined, undefined, true);
+    },
+
     async send(
       sender: Sender,
       body: SendBody,

@@ -16,6 +16,8 @@ export type BeginResult =
 
 export type CancelResult = 'cancelled' | 'already_cancelled' | 'sending' | 'sent' | 'final' | 'unknown';
 export type RecalledResult = 'recalled' | 'already_recalled' | 'not_sent' | 'unknown';
+/** What `replay` did: reopened it, found this dead letter reopened already, or found it ended. */
+export type ReplayResult = 'replayed' | 'again' | 'ended';
 
 /** The account a state change happened through (events carry it: per-provider stats, metrics). */
 export type AccountTag = Readonly<{ id: number; provider: string }>;
@@ -57,6 +59,7 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
     accept: loadLuaFile(new URL('./scripts/accept.lua', import.meta.url)),
     attemptBegin: loadLuaFile(new URL('./scripts/attempt-begin.lua', import.meta.url)),
     attemptFinish: loadLuaFile(new URL('./scripts/attempt-finish.lua', import.meta.url)),
+    replayed: loadLuaFile(new URL('./scripts/replayed.lua', import.meta.url)),
   };
   /** One script call per partition per turn of the event loop for `script`'s messages. */
   const batched = <R>(script: LuaScript) =>
@@ -72,6 +75,7 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
   const acceptOne = batched<number>(many.accept);
   const beginOne = batched<(string | number)[]>(many.attemptBegin);
   const finishOne = batched<number>(many.attemptFinish);
+  const replayOne = batched<ReplayResult>(many.replayed);
   const keysOf = (messageId: string): [string, string] => {
     const p = partitionOf(messageId, partitions);
     return [keys.attempt(p, messageId), keys.events(p)];
@@ -95,10 +99,11 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
   return Object.freeze({
     partitions,
     /**
-     * Creates the record and emits `accepted` (+ `scheduled` when `scheduledReason` is given).
+     * Creates the record and emits `accepted` (+ `scheduled` when `scheduledReason` is given);
+     * `templateVersion` is kept for the trace.
      * The delivery's `appId` (the sending app) is the only one, besides the admin, allowed to recall it.
      */
-    accept(d: Delivery, now: number, scheduledReason?: string): Promise<unknown> {
+    accept(d: Delivery, now: number, scheduledReason?: string, templateVersion?: number): Promise<unknown> {
       const events = [eventOf(d, 'accepted', now)];
       if (scheduledReason !== undefined) events.push(eventOf(d, 'scheduled', now, scheduledReason));
       return acceptOne({
@@ -114,6 +119,7 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
           now,
           d.bizId,
           d.requestId,
+          templateVersion === undefined ? '' : String(templateVersion),
           events.length,
           ...flat(events),
         ],
@@ -233,6 +239,33 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
         appId === undefined ? '' : String(appId),
         ...encodeEvent(e),
       ])) as RecalledResult;
+    },
+
+    /**
+     * Reopens a dead-lettered message for a replay of dead letter `ref` (`<route>:<entry id>`):
+     * records `replayed` with its event and lets the record take attempts again (a record that
+     * expired is re-created from the delivery). Call it before moving the dead letter back to its
+     * stream; `again` (reopened before, nothing emitted) still moves it, `ended` (sent,
+     * cancelled, recalled, filtered) must not be sent again. Calls of one turn of the event loop
+     * share one script call per partition.
+     */
+    replay(d: Delivery, ref: string, reason = '', now = Date.now()): Promise<ReplayResult> {
+      return replayOne({
+        messageId: d.id,
+        args: [
+          ref,
+          now,
+          ttlMs,
+          d.templateId,
+          d.receiver,
+          d.channel,
+          d.messageType,
+          d.appId === undefined ? '' : String(d.appId),
+          d.bizId,
+          d.requestId,
+          ...encodeEvent(eventOf(d, 'replayed', now, reason)),
+        ],
+      });
     },
 
     /**

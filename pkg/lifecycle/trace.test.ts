@@ -31,9 +31,15 @@ describe('parseTrace: the timeline of a ledger record', () => {
     assert.deepEqual(t, {
       messageId: 'm1',
       templateId: 7,
+      templateVersion: null,
       receiver: 'a@x.com',
       channel: 'sms',
       messageType: 'auth',
+      appId: null,
+      requestId: null,
+      bizId: null,
+      accountId: null,
+      provider: null,
       state: 'dead_lettered',
       timeline: [
         { state: 'accepted', at: iso(T0), reason: '' },
@@ -88,13 +94,19 @@ describe('the ledger writes each emitted event into the timeline of its record',
 
   test('readTrace reads a real record: identity, timeline, state; unknown ids have none', async () => {
     const d = delivery();
-    await ledger.accept({ ...d, appId: 1 }, T0, 'sendAt');
+    await ledger.accept({ ...d, appId: 1, bizId: 'order-9' }, T0, 'sendAt', 4);
     assert.deepEqual(await trace(d.id), {
       messageId: d.id,
       templateId: 7,
+      templateVersion: 4,
       receiver: '+8613800138000',
       channel: 'sms',
       messageType: 'auth',
+      appId: 1,
+      requestId: d.requestId,
+      bizId: 'order-9',
+      accountId: null,
+      provider: null,
       state: 'scheduled',
       timeline: [
         { state: 'accepted', at: iso(T0), reason: '' },

@@ -7,13 +7,26 @@ import type { Keys } from '../redis/keys.ts';
 /** One state of a message's timeline. */
 export type TimelineItem = { state: State; at: string; reason: string };
 
-/** `GET /v1/messages/:id`: a message's identity, current state and timeline (oldest first). */
+/**
+ * `GET /v1/messages/:id`: a message's identity, current state and timeline (oldest first). The
+ * rendered content is not kept: personal data stays out of traces.
+ */
 export type MessageTrace = {
   messageId: string;
   templateId: number;
+  /** The template's version the message was accepted with (null: not recorded). */
+  templateVersion: number | null;
   receiver: string;
   channel: Channel;
   messageType: MessageType;
+  /** The app that sent it (null: a platform send). */
+  appId: number | null;
+  /** The send request it came with, and the caller's business id (null: none). */
+  requestId: string | null;
+  bizId: string | null;
+  /** The channel account and provider of its last attempt (null: never attempted). */
+  accountId: number | null;
+  provider: string | null;
   state: State;
   timeline: TimelineItem[];
 };
@@ -41,12 +54,19 @@ export function parseTrace(messageId: string, r: Readonly<Record<string, string>
   if (items.length === 0) return undefined;
   // Array.prototype.sort is stable: equal times keep write order.
   items.sort((a, b) => a.at - b.at);
+  const num = (v: string | undefined) => (v && Number(v) > 0 ? Number(v) : null);
   return {
     messageId,
     templateId: Number(r.tpl) || 0,
+    templateVersion: num(r.tv),
     receiver: r.rcv ?? '',
     channel: (r.ch ?? 'sandbox') as Channel,
     messageType: (r.mt ?? 'notice') as MessageType,
+    appId: num(r.app),
+    requestId: r.rq || null,
+    bizId: r.biz || null,
+    accountId: num(r.ac),
+    provider: r.pv || null,
     state: items[items.length - 1]!.state,
     timeline: items.map((i) => ({ state: i.state, at: new Date(i.at).toISOString(), reason: i.reason })),
   };

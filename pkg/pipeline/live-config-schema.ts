@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { parseRoute, type Route } from '../domain/channels.ts';
 import { AppError } from '../domain/errors.ts';
+import { MAX_SENSITIVE_WORDS, normaliseWords, sameWords } from './sensitive-dictionary.ts';
 import { isValidTimeZone, parseHhmm } from './zoned-time.ts';
 
 /**
  * Live config: the operator's controls that running handlers pick up within seconds (discard
- * list, whitelist, dedup rules, quiet hours, per-route concurrency, per-account rate limits).
+ * list, whitelist, dedup rules, quiet hours, per-route concurrency, per-account rate limits,
+ * the sensitive-words dictionary).
  */
 export type LiveConfig = Readonly<{
   /** Template ids switched off: their deliveries end as `discarded`. */
@@ -30,6 +32,12 @@ export type LiveConfig = Readonly<{
    * fails over to the others in weight order when the picked one proves it cannot take it.
    */
   routing: Readonly<Partial<Record<Route, readonly RouteAccount[]>>>;
+  /**
+   * The sensitive-words dictionary that templates with a `sensitive` policy (`mask`, `block`) are
+   * checked against: normalised (NFKC, trimmed, lower case), distinct, sorted; at most 100,000
+   * words of at most 32 characters. Edited in bulk at `/v1/admin/config/sensitive-words`.
+   */
+  sensitiveWords: Readonly<{ words: readonly string[] }>;
 }>;
 
 /** One account of a route's weighted list. @example { accountId: 3, weight: 80 } */
@@ -57,6 +65,7 @@ export function defaultLiveConfig(timezone = 'Asia/Shanghai'): LiveConfig {
     concurrency: {},
     rateLimits: {},
     routing: {},
+    sensitiveWords: { words: [] },
   });
 }
 
@@ -69,6 +78,29 @@ const rateLimit = z
     burst: z.int().min(1).max(10_000_000).optional(),
   })
   .transform((r) => ({ rate: r.rate, burst: r.burst ?? Math.max(1, Math.ceil(r.rate)) }));
+
+// The last dictionary normalised, by its input: every process re-reads the live config every few
+// seconds, and 100,000 words should cost one comparison then, not a normalisation — and keep
+// their array, so the matcher built for it is found again (pkg/pipeline/sensitive.ts).
+let lastWords: { raw: readonly string[]; words: readonly string[] } | undefined;
+
+const sensitiveWords = z
+  .array(z.string())
+  // Duplicates count here; the distinct-word limit is checked after normalisation.
+  .max(2 * MAX_SENSITIVE_WORDS)
+  .transform((raw, ctx): readonly string[] => {
+    if (lastWords && sameWords(lastWords.raw, raw)) return lastWords.words;
+    const r = normaliseWords(raw);
+    if ('issues' in r) {
+      for (const i of r.issues) {
+        ctx.addIssue({ code: 'custom', message: i.message, ...(i.index >= 0 ? { path: [i.index] } : {}) });
+      }
+      return z.NEVER;
+    }
+    const words = Object.freeze(r.words);
+    lastWords = { raw: [...raw], words };
+    return words;
+  });
 
 /**
  * Builds the schema; missing sections and fields take the defaults (zone: `timezone`).
@@ -146,6 +178,7 @@ export function liveConfigSchemaFor(timezone = 'Asia/Shanghai') {
       )
       .default({})
       .transform((r) => r as Partial<Record<Route, RouteAccount[]>>),
+    sensitiveWords: z.strictObject({ words: sensitiveWords.default([]) }).prefault({}),
   });
 }
 

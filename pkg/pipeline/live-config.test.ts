@@ -84,6 +84,27 @@ describe('live config schema', () => {
     assert.deepEqual(issuesOf([1]), ['(root)']);
   });
 
+  test('sensitive words: normalised, distinct, sorted; bad words named by index', () => {
+    assert.deepEqual(parseLiveConfig({}).sensitiveWords, { words: [] });
+    const c = parseLiveConfig({ sensitiveWords: { words: ['Foo', ' foo ', '敏感', 'ＢＡＲ'] } });
+    assert.deepEqual(c.sensitiveWords.words, ['bar', 'foo', '敏感']);
+    assert.ok(Object.isFrozen(c.sensitiveWords.words));
+    assert.deepEqual(issuesOf({ sensitiveWords: { words: ['ok', '', 'x'.repeat(40)] } }), [
+      'sensitiveWords.words.1',
+      'sensitiveWords.words.2',
+    ]);
+    assert.deepEqual(issuesOf({ sensitiveWords: { words: ['ok', 3] } }), ['sensitiveWords.words.1']);
+    assert.deepEqual(issuesOf({ sensitiveWords: { list: [] } }), ['sensitiveWords.list']);
+  });
+
+  test('an unchanged dictionary parses to the same array (no re-normalising on every refresh)', () => {
+    const raw = Array.from({ length: 10_000 }, (_, i) => `Word${i}`);
+    const a = parseLiveConfig({ sensitiveWords: { words: raw } }).sensitiveWords.words;
+    const b = parseLiveConfig({ sensitiveWords: { words: [...raw] } }).sensitiveWords.words;
+    assert.equal(b, a);
+    assert.notEqual(parseLiveConfig({ sensitiveWords: { words: [...raw, 'more'] } }).sensitiveWords.words, a);
+  });
+
   test('the exported zod schema is the same rules', () => {
     assert.equal(liveConfigSchema.safeParse({ concurrency: { 'email.notice': 5 } }).success, true);
     assert.equal(liveConfigSchema.safeParse({ concurrency: { email: 5 } }).success, false);
@@ -134,6 +155,32 @@ describe('createLiveConfig', () => {
     await publishConfigChanged(r.redis, r.keys);
     await new Promise((res) => setTimeout(res, 200));
     assert.equal(changes.length, 2);
+    await live.close();
+  });
+
+  test('a dictionary change applies and is told; an unchanged one keeps its array', async () => {
+    let stored: Record<string, unknown> = { sensitiveWords: { words: ['alpha'] } };
+    const changes: LiveConfig[] = [];
+    const live = createLiveConfig({
+      load: async () => stored,
+      subscriber: subscriber(),
+      channel: `${r.prefix}elsewhere`,
+      refreshMs: 30,
+      onChange: (next) => changes.push(next),
+    });
+    await live.ready;
+    const words = live.current().sensitiveWords.words;
+    assert.deepEqual(words, ['alpha']);
+    // Another section changes: the dictionary's array stays the same (its matcher is kept).
+    stored = { ...stored, discardTemplateIds: [9] };
+    await waitFor('discard applied', () => live.current().discardTemplateIds.includes(9), 5000);
+    assert.equal(live.current().sensitiveWords.words, words);
+    stored = { ...stored, sensitiveWords: { words: ['alpha', 'Beta'] } };
+    await waitFor('words applied', () => live.current().sensitiveWords.words.includes('beta'), 5000);
+    assert.deepEqual(
+      changes.map((c) => c.sensitiveWords.words.length),
+      [1, 1, 2],
+    );
     await live.close();
   });
 

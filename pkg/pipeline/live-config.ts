@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { defaultLiveConfig, type LiveConfig, parseLiveConfig } from './live-config-schema.ts';
+import { matcherFor } from './sensitive.ts';
+import { sameWords } from './sensitive-dictionary.ts';
 import { stableStringify } from './stable-hash.ts';
 
 export {
@@ -52,7 +54,7 @@ export function createLiveConfig(opts: {
 }): LiveConfigHandle {
   const refreshMs = opts.refreshMs ?? 2000;
   let config = defaultLiveConfig(opts.timezone);
-  let fingerprint = stableStringify(config);
+  let fingerprint = fingerprintOf(config);
   let closed = false;
   let loaded = false;
   let inFlight: Promise<void> | undefined;
@@ -75,14 +77,29 @@ export function createLiveConfig(opts: {
       return;
     }
     if (closed) return;
-    const fp = stableStringify(next);
+    const fp = fingerprintOf(next);
     const prev = config;
+    const wordsChanged = !sameWords(next.sensitiveWords.words, prev.sensitiveWords.words);
+    // The same words keep the same array, so the matcher built for them is found again.
+    if (!wordsChanged && next.sensitiveWords !== prev.sensitiveWords) {
+      next = Object.freeze({ ...next, sensitiveWords: prev.sensitiveWords });
+    }
     config = next;
     if (!loaded) {
       loaded = true;
       markReady();
     }
-    if (fp !== fingerprint) {
+    if (wordsChanged) {
+      // Built here, once per change, rather than by the first delivery that needs it. It holds
+      // the event loop while it builds: 10,000 words ≈ 0.3 s, 100,000 ≈ 2 s of one core.
+      const t0 = performance.now();
+      matcherFor(next.sensitiveWords.words);
+      opts.log?.info(
+        { words: next.sensitiveWords.words.length, buildMs: Math.round(performance.now() - t0) },
+        'live config: sensitive words matcher built',
+      );
+    }
+    if (fp !== fingerprint || wordsChanged) {
       fingerprint = fp;
       opts.log?.info('live config: changed');
       try {
@@ -134,6 +151,15 @@ export function createLiveConfig(opts: {
       await inFlight;
     },
   });
+}
+
+/**
+ * What tells configs apart, the dictionary left out: 100,000 words are compared as arrays
+ * (`sameWords`) instead of serialised on every refresh.
+ */
+function fingerprintOf(c: LiveConfig): string {
+  const { sensitiveWords: _, ...rest } = c;
+  return stableStringify(rest);
 }
 
 /**

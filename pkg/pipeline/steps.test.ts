@@ -93,7 +93,7 @@ describe('createSteps', () => {
     const steps = createSteps({ redis: r.redis, keys: r.keys });
     assert.deepEqual(
       steps.map((s) => s.name),
-      ['discard', 'whitelist', 'quietHours', 'dedupContent', 'dedupFrequency', 'rateLimit'],
+      ['discard', 'whitelist', 'sensitive', 'quietHours', 'dedupContent', 'dedupFrequency', 'rateLimit'],
     );
   });
 
@@ -101,8 +101,48 @@ describe('createSteps', () => {
     const steps = createSteps({ redis: r.redis, keys: r.keys });
     const config = { discardTemplateIds: [1], rateLimits: { '1': { rate: 1, burst: 1 } } };
     const v = await runSteps(steps, stepInput({ config }));
-    assert.deepEqual([v.kind, v.step], ['drop', 'discard']);
+    assert.deepEqual([v.kind, v.kind !== 'pass' && v.step], ['drop', 'discard']);
     assert.equal(await r.redis.exists(r.keys.accountRate(1)), 0);
+  });
+
+  test('a blocked delivery stops at sensitive; a masked one is deduplicated by what is sent', async () => {
+    const steps = createSteps({ redis: r.redis, keys: r.keys });
+    const config = {
+      sensitiveWords: { words: ['foo', 'bar'] },
+      dedup: { contentWindowSec: 60, frequency: { limit: 0, per: 'day' as const, windowSec: 60 } },
+    };
+    const blocked = await runSteps(
+      steps,
+      stepInput({
+        delivery: { id: 'S0' },
+        template: { sensitive: 'block' },
+        config,
+        rendered: { text: 'a foo' },
+      }),
+    );
+    assert.deepEqual(blocked, {
+      kind: 'drop',
+      state: 'blocked_sensitive',
+      reason: 'blocked: 1 match (text)',
+      step: 'sensitive',
+    });
+    const masked = (id: string, text: string) =>
+      runSteps(
+        steps,
+        stepInput({
+          delivery: { id, receiver: 'dee@x.com' },
+          template: { sensitive: 'mask' },
+          config,
+          rendered: { text },
+        }),
+      );
+    assert.deepEqual(await masked('S1', 'say foo'), {
+      kind: 'pass',
+      rendered: { text: 'say ***' },
+      notes: [{ state: 'sensitive_masked', reason: 'masked 1 match (text)' }],
+    });
+    const second = await masked('S2', 'say BAR');
+    assert.deepEqual([second.kind, second.kind === 'drop' && second.state], ['drop', 'dedup_content']);
   });
 
   test('a clean delivery passes the whole chain; the next one is throttled', async () => {
@@ -113,6 +153,9 @@ describe('createSteps', () => {
     };
     assert.deepEqual(await runSteps(steps, stepInput({ config })), { kind: 'pass' });
     const v = await runSteps(steps, stepInput({ delivery: { id: 'M2', receiver: 'bob@x.com' }, config }));
-    assert.deepEqual([v.kind, v.kind === 'delay' && v.state, v.step], ['delay', 'throttled', 'rateLimit']);
+    assert.deepEqual(
+      [v.kind, v.kind === 'delay' && v.state, v.kind !== 'pass' && v.step],
+      ['delay', 'throttled', 'rateLimit'],
+    );
   });
 });

@@ -5,12 +5,15 @@ import { dedupFrequencyStep } from './dedup-frequency.ts';
 import { discardStep } from './discard.ts';
 import { quietHoursStep } from './quiet-hours.ts';
 import { createRateLimiter, type RateLimit, type RateLimiter, rateLimitStep } from './rate-limit.ts';
+import { sensitiveStep } from './sensitive.ts';
 import type { Step } from './types.ts';
 import { whitelistStep } from './whitelist.ts';
 
 /**
- * The handler's filter chain in its order: discard, whitelist, quiet hours, content dedup,
- * frequency cap, rate limit. Cheap in-memory checks first; the rate limit last, so only
+ * The handler's filter chain in its order: discard, whitelist, sensitive words, quiet hours,
+ * content dedup, frequency cap, rate limit. Cheap in-memory checks first (sensitive words before
+ * the others that touch Redis: a blocked message spends no dedup marker or frequency count, and
+ * content dedup sees the masked content that will be sent); the rate limit last, so only
  * deliveries that will really be sent take tokens. Pass the handler's `rateLimiter` to share it
  * (the handler also calls its `coolDown`); `fallbackRateLimit` supplies an account's own limit
  * when the live config has none for it.
@@ -32,6 +35,7 @@ export function createSteps(deps: {
   return Object.freeze([
     discardStep(),
     whitelistStep(),
+    sensitiveStep(),
     quietHoursStep(),
     dedupContentStep({ redis: deps.redis, keys: deps.keys }),
     dedupFrequencyStep({ redis: deps.redis, keys: deps.keys }),

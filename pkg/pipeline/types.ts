@@ -15,14 +15,28 @@ export type StepInput = Readonly<{
   config: LiveConfig;
 }>;
 
+/** A state the handler records on the way without ending the delivery (`sensitive_masked`). */
+export type StepNote = Readonly<{ state: State; reason: string }>;
+
 /**
  * A step's verdict. `drop` ends the delivery in `state`; `delay` parks it until `until` (ms) and
- * runs the chain again then.
+ * runs the chain again then; `rewrite` passes with new rendered content (what later steps see
+ * and the provider gets), with a `note` to record when the delivery goes on to be sent.
  */
 export type StepResult =
   | { kind: 'pass' }
+  | { kind: 'rewrite'; rendered: unknown; note?: StepNote }
   | { kind: 'drop'; state: State; reason: string }
   | { kind: 'delay'; state: State; until: number; reason: string };
+
+/**
+ * What the whole chain decided: a pass carries the rewritten content and the notes of its
+ * rewrites (absent when no step rewrote), for the handler to send and record.
+ */
+export type ChainVerdict =
+  | { kind: 'pass'; rendered?: unknown; notes?: readonly StepNote[] }
+  | { kind: 'drop'; state: State; reason: string; step?: string | undefined }
+  | { kind: 'delay'; state: State; until: number; reason: string; step?: string | undefined };
 
 /** One filter of the chain. Steps are plain functions; {@link namedStep} gives them a name for traces. */
 export type Step = (input: StepInput) => Promise<StepResult> | StepResult;
@@ -38,20 +52,31 @@ export function namedStep(name: string, fn: Step): Step {
 }
 
 /**
- * Runs steps in order; the first verdict other than `pass` wins and later steps do not run
- * (so the rate limit, last, only spends tokens on deliveries that will really be sent).
+ * Runs steps in order; the first `drop` or `delay` wins and later steps do not run (so the rate
+ * limit, last, only spends tokens on deliveries that will really be sent). A `rewrite` goes on
+ * with its content: later steps (content dedup) see what will be sent. Its note is returned
+ * only with a pass — a delivery dropped or delayed later records its own state instead.
  *
  * @example
  * const r = await runSteps(createSteps({ redis, keys }), input);
  * if (r.kind === 'drop') emit(r.state, `${r.step}: ${r.reason}`);
+ * if (r.kind === 'pass' && r.rendered !== undefined) content = r.rendered;
  */
-export async function runSteps(
-  steps: readonly Step[],
-  input: StepInput,
-): Promise<StepResult & { step?: string }> {
+export async function runSteps(steps: readonly Step[], input: StepInput): Promise<ChainVerdict> {
+  let cur = input;
+  const notes: StepNote[] = [];
   for (const step of steps) {
-    const r = await step(input);
-    if (r.kind !== 'pass') return { ...r, step: step.name || undefined };
+    const r = await step(cur);
+    if (r.kind === 'pass') continue;
+    if (r.kind === 'rewrite') {
+      cur = { ...cur, rendered: r.rendered };
+      if (r.note) notes.push(r.note);
+      continue;
+    }
+    return { ...r, step: step.name || undefined };
   }
-  return { kind: 'pass' };
+  if (cur === input) return { kind: 'pass' };
+  return notes.length
+    ? { kind: 'pass', rendered: cur.rendered, notes }
+    : { kind: 'pass', rendered: cur.rendered };
 }

@@ -9,6 +9,7 @@ import { type Db, type Dialect, openDb } from '../store/db.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import { createRepos, type Repos } from '../store/repos.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
+import { announcingApps } from '../tenancy/app-keys.ts';
 import type { Closer } from './shutdown.ts';
 
 /** What every process shares: config, logger, Redis, database, repositories, keys, ledger. */
@@ -43,7 +44,7 @@ export async function openCore(
 ): Promise<Core> {
   if (!config.adminToken || !config.secretKey)
     throw new Error('openCore needs adminToken and secretKey (withDevSecrets)');
-  const log = createLogger({ level: config.logLevel, name });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, name });
   const redis = connectRedis(config.redisUrl, 'command');
   await redis.ping();
   const { db, dialect } = openDb(config.databaseUrl);
@@ -55,17 +56,19 @@ export async function openCore(
     partitions: config.eventPartitions,
     ttlMs: config.traceTtlDays * 86_400_000,
   });
+  const repos = createRepos(db, {
+    secretKey: config.secretKey,
+    dialect,
+    allowPrivateCallbacks: config.callbacks.allowPrivateNetworks,
+  });
   return Object.freeze({
     config: config as Core['config'],
     log,
     redis,
     db,
     dialect,
-    repos: createRepos(db, {
-      secretKey: config.secretKey,
-      dialect,
-      allowPrivateCallbacks: config.callbacks.allowPrivateNetworks,
-    }),
+    // Key rotations and revocations reach every ingest instance's auth cache at once.
+    repos: Object.freeze({ ...repos, apps: announcingApps(repos.apps, { redis, keys }) }),
     keys,
     ledger,
     instance: `${name}-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`,

@@ -1,4 +1,4 @@
-import { type Config, ConfigError, loadConfig } from '../config/config.ts';
+import { type Config, configOrExit, loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { type Core, openCore } from './core.ts';
@@ -20,17 +20,10 @@ export async function runProcess(
     before?: (config: ReturnType<typeof withDevSecrets>) => Promise<Closer[]>;
   } = {},
 ): Promise<void> {
-  let config: ReturnType<typeof withDevSecrets>;
-  try {
+  const config = configOrExit(name, () => {
     const base = loadConfig();
-    config = withDevSecrets(opts.config ? opts.config(base) : base);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${name}: invalid configuration: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+    return withDevSecrets(opts.config ? opts.config(base) : base);
+  });
   let early: Closer[] = [];
   let core: Core;
   try {

@@ -65,6 +65,8 @@ export function createKeys(prefix: string) {
     attempt: (partition: number, messageId: string) => `${p}att:${part(partition)}:${messageId}`,
     /** List: message ids of a request (recall by request id). */
     request: (requestId: string) => `${p}rq:${requestId}`,
+    /** List: message ids sent with a caller's business id (lookup by `bizId`). */
+    bizIndex: (bizId: string) => `${p}biz:${bizId}`,
     // --- ingest ---
     /** Hash: idempotency record of an app's key. */
     idempotency: (appId: number, key: string) => `${p}idem:${appId}:${key}`,
@@ -92,6 +94,8 @@ export function createKeys(prefix: string) {
     configChanged: () => `${p}cfg:changed`,
     /** Pub/sub channel: a template changed (message: its id). */
     templateChanged: () => `${p}tpl:changed`,
+    /** Pub/sub channel: an app changed (key rotated, revoked, limits; message: its id). */
+    appChanged: () => `${p}app:changed`,
     // --- leases ---
     lease: (name: string) => `${p}lease:${name}`,
     // --- scheduler ---
@@ -102,7 +106,7 @@ export function createKeys(prefix: string) {
     schedRuns: () => `${p}sched:runs`,
     /**
      * Hash of one run's progress: `crowd` (the crowd file the run sends to, pinned at its start),
-     * `c:<n>` per appended chunk, `sent`, `skipped`. Tagged with the route, like the stream, so
+     * `c:<n>` per appended chunk, and the totals `read`, `sent`, `rejected`, `chunks`. Tagged with the route, like the stream, so
      * marking a chunk and appending it are one script.
      */
     schedRunProgress: (route: Route, templateId: number, runAt: number) =>

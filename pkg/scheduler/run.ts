@@ -8,12 +8,19 @@ import { HANDLER_GROUP } from '../handler/start.ts';
 import { fanOut } from '../ingest/fanout.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
 import type { Keys } from '../redis/keys.ts';
-import type { CrowdRow } from '../store/crowd-csv.ts';
-import type { CrowdsRepo } from '../store/crowds.ts';
+import type { CrowdRunsRepo, RunRejection, RunTotals } from '../store/crowd-runs.ts';
+import type { CrowdFile, CrowdRow, CrowdsRepo } from '../store/crowds.ts';
 import type { TemplateView } from '../store/templates.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { chunkRanges } from './cron.ts';
 import type { SchedulerKeys } from './keys.ts';
+import {
+  closeRun,
+  pinnedFile,
+  type RunRecordDeps,
+  recordEmptyRun,
+  rejectionsAfter,
+  totalsOf,
+} from './run-record.ts';
 
 /** Counters of one scheduler instance (tests and logs). */
 export type SchedulerCounters = {
@@ -25,48 +32,60 @@ export type SchedulerCounters = {
   /** Chunks this instance found already appended by another (lost lease, takeover). */
   chunksFenced: number;
   deliveries: number;
-  skippedRows: number;
+  /** Rows this instance did not send because they no longer fit the template. */
+  rejectedRows: number;
   errors: number;
 };
 
 /** Where a run stands after {@link executeRun}: finished, or to be resumed by a later tick. */
 export type RunOutcome = 'done' | 'halted' | 'backpressure';
 
-export type RunDeps = Readonly<{
-  /** A connection without auto-pipelining (see startScheduler). */
-  redis: Redis;
-  /** The `scheduler-enqueue-chunk.lua` script, loaded on `redis`. */
-  enqueueChunk: (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
-  keys: Keys;
-  skeys: SchedulerKeys;
-  ledger: Ledger;
-  /** Re-read before every chunk: a pause or delete stops the run between chunks. */
-  template: (id: number) => Promise<TemplateView | undefined>;
-  crowds: Pick<CrowdsRepo, 'listByTemplate' | 'get'>;
-  /** Checked before every chunk: false after a lost lease or stop. */
-  mayAct: () => boolean;
-  now: () => number;
-  /** Deliveries per chunk, at most 1000 (a send request's cap). */
-  chunkSize: number;
-  progressTtlMs: number;
-  /** Consumer-group lag of a route and the mark above which a run waits (like ingest's backpressure). */
-  lagOf?: (route: Route) => Promise<number>;
-  highWater?: number;
-  /** Test hook: runs right before a chunk is written (after the leader check). */
-  beforeChunk?: (at: { templateId: number; runAt: number; chunk: number }) => Promise<void> | void;
-  log: Logger;
-  counters: SchedulerCounters;
-}>;
+export type RunDeps = RunRecordDeps &
+  Readonly<{
+    /** A connection without auto-pipelining (see startScheduler). */
+    redis: Redis;
+    /** The `scheduler-enqueue-chunk.lua` script, loaded on `redis`. */
+    enqueueChunk: (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
+    keys: Keys;
+    skeys: SchedulerKeys;
+    ledger: Ledger;
+    /** Re-read before every chunk: a pause or delete stops the run between chunks. */
+    template: (id: number) => Promise<TemplateView | undefined>;
+    crowds: Pick<CrowdsRepo, 'latest' | 'getMeta' | 'chunk'>;
+    runs: Pick<CrowdRunsRepo, 'open' | 'progress' | 'note' | 'finish'>;
+    /** Checked before every chunk: false after a lost lease or stop. */
+    mayAct: () => boolean;
+    now: () => number;
+    progressTtlMs: number;
+    /** Consumer-group lag of a route and the mark above which a run waits (like ingest's backpressure). */
+    lagOf?: (route: Route) => Promise<number>;
+    highWater?: number;
+    /** Test hook: runs right before a chunk is written (after the leader check). */
+    beforeChunk?: (at: { templateId: number; runAt: number; chunk: number }) => Promise<void> | void;
+    log: Logger;
+    counters: SchedulerCounters;
+  }>;
+
+/** Why a row of a chunk cannot go out with the template as it is now; undefined when it can. */
+function rejection(template: TemplateView, r: CrowdRow): string | undefined {
+  const shown = r.receiver.slice(0, 128);
+  if (!catalog.isValidReceiver(template.channel, r.receiver)) {
+    return `"${shown}" is not a valid ${template.channel} receiver`;
+  }
+  const missing = missingVariables(template.content, r.variables);
+  return missing.length ? `no value for {$${missing.join('}, {$')}}` : undefined;
+}
 
 /**
- * Sends one cron run of a template to its crowd: the crowd file is pinned when the run starts
- * (the latest one then), rows are cut into chunks of `chunkSize`, and each chunk goes through the
- * send path's own steps (fanOut with a seed, `ledger.accept`, XADD). Idempotent per
- * (template, run time, chunk): ids are derived from the seed, accept is a no-op for existing
- * records, and the XADD happens in one script with the chunk's progress marker — so any number
- * of interruptions, resumptions and concurrent leaders append every chunk exactly once.
- * Rows that no longer fit the template (receiver invalid for its channel, missing variables) are
- * skipped and counted.
+ * Sends one cron run of a template to its crowd file, chunk by stored chunk: the file is pinned
+ * when the run starts (the latest complete one then) and read one chunk (≤ 1,000 rows) at a
+ * time, so memory stays flat whatever the file's size. Each chunk goes through the send path's
+ * own steps (fanOut, `ledger.accept`, XADD) as the template's owning app, idempotent per
+ * (run, chunk): the idempotency key `cron:<template>:<runAt>:<chunk>` fixes the message ids,
+ * accept is a no-op for existing records, and the XADD happens in one script with the chunk's
+ * marker — so a scheduler killed at any instant and restarted, a resumption or two overlapping
+ * leaders append every chunk exactly once. The run's record (crowd_runs) gets the totals after
+ * every chunk and a reason whenever it waits, stops or sends nothing.
  *
  * @example const outcome = await executeRun(deps, template, runAt); // 'done' → record the run
  */
@@ -75,34 +94,58 @@ export async function executeRun(deps: RunDeps, first: TemplateView, runAt: numb
   const progress = deps.skeys.runProgress(route, first.id, runAt);
   const stream = deps.keys.stream(route);
 
-  const rows = await pinnedCrowd(deps, first.id, progress);
-  if (!rows) return 'done';
+  const pinned = await pinnedFile(deps, first.id, progress);
+  if (typeof pinned === 'string') {
+    await recordEmptyRun(deps, first, runAt, pinned);
+    return 'done';
+  }
+  const file: CrowdFile = pinned;
+  const run = await deps.runs.open({
+    templateId: first.id,
+    runAt,
+    fileId: file.id,
+    appId: first.appId,
+    rowsTotal: file.rowCount,
+    chunksTotal: file.chunkCount,
+  });
+  if (run.status !== 'running') return 'done'; // closed before a crash kept Redis from hearing it
   // A handler starting later reads the stream from its start; creating the group now also keeps
   // the trimmer from treating the entries as unowned.
   await ensureGroup(deps.redis, stream, HANDLER_GROUP);
-  const done = new Set(Object.keys(await deps.redis.hgetall(progress)).filter((f) => f.startsWith('c:')));
+  const state = await deps.redis.hgetall(progress);
+  let totals: RunTotals = totalsOf(state);
+  let rejections: RunRejection[] = run.rejections;
+  // The record may lag Redis (killed between the append and the record): catch it up first.
+  if (totals.rowsRead > run.rowsRead) await deps.runs.progress(run.id, totals);
 
-  const ranges = chunkRanges(rows.length, Math.min(1000, deps.chunkSize));
-  for (const [i, [from, to]] of ranges.entries()) {
-    if (done.has(`c:${i}`)) continue;
+  for (let i = 0; i < file.chunkCount; i++) {
+    if (state[`c:${i}`] !== undefined) continue;
     if (!deps.mayAct()) return 'halted';
     const template = await deps.template(first.id);
-    if (template?.status !== 'active') return 'halted';
+    if (!template) return closeRun(deps, run.id, file, totals, 'failed', 'the template was deleted');
+    if (template.status !== 'active') {
+      await deps.runs.note(run.id, 'waiting: the template is paused; the run goes on after /start');
+      return 'halted';
+    }
     if (deps.lagOf && deps.highWater !== undefined && (await deps.lagOf(route)) > deps.highWater) {
       deps.log.warn(
         { templateId: first.id, runAt, route },
         'scheduled run waits: delivery backlog above high water',
       );
+      await deps.runs.note(run.id, `waiting: the ${route} backlog is above BACKPRESSURE_HIGH_WATER`);
       return 'backpressure';
     }
     await deps.beforeChunk?.({ templateId: first.id, runAt, chunk: i });
 
-    const slice = rows.slice(from, to);
-    const good = slice.filter(
-      (r) =>
-        catalog.isValidReceiver(template.channel, r.receiver) &&
-        missingVariables(template.content, r.variables).length === 0,
-    );
+    const rows = await deps.crowds.chunk(file, i);
+    if (!rows) return closeRun(deps, run.id, file, totals, 'failed', `the crowd file ${file.id} was deleted`);
+    const good: CrowdRow[] = [];
+    const refused: RunRejection[] = [];
+    for (const r of rows) {
+      const why = rejection(template, r);
+      if (why) refused.push({ line: r.line, message: why });
+      else good.push(r);
+    }
     const t = deps.now();
     const { requestId, deliveries } = good.length
       ? fanOut(
@@ -111,13 +154,19 @@ export async function executeRun(deps: RunDeps, first: TemplateView, runAt: numb
             templateId: template.id,
             messages: good.map((r) => ({ receivers: [r.receiver], variables: r.variables })),
           },
-          { now: t, traceparent: '', seed: `cron:${template.id}:${runAt}:${i}`, firstAt: runAt },
+          {
+            now: t,
+            traceparent: '',
+            seed: `cron:${template.id}:${runAt}:${i}`,
+            firstAt: runAt,
+            ...(template.appId === null ? {} : { appId: template.appId }),
+          },
         )
       : { requestId: '', deliveries: [] };
 
     // Idempotent pre-writes first (records + `accepted` events, the request's id list), then the
     // fenced append: a crash between them leaves nothing a resumed run would duplicate.
-    await Promise.all(deliveries.map((d) => deps.ledger.accept(d, t)));
+    await Promise.all(deliveries.map((d) => deps.ledger.accept(d, t, undefined, template.version)));
     if (requestId) {
       const reqKey = deps.keys.request(requestId);
       await deps.redis
@@ -127,49 +176,34 @@ export async function executeRun(deps: RunDeps, first: TemplateView, runAt: numb
         .pexpire(reqKey, 7 * 86_400_000)
         .exec();
     }
-    const args: (string | number)[] = [i, deps.progressTtlMs, slice.length - good.length, deliveries.length];
+    const args: (string | number)[] = [i, deps.progressTtlMs, rows.length, refused.length, deliveries.length];
     for (const d of deliveries) {
       const fields = encodeDelivery(d);
       args.push(fields.length, ...fields);
     }
-    const n = Number(await deps.enqueueChunk([stream, progress], args));
-    if (n < 0) {
+    const [n, ...after] = (await deps.enqueueChunk([stream, progress], args)) as number[];
+    totals = { rowsRead: after[0]!, accepted: after[1]!, rejected: after[2]!, chunksDone: after[3]! };
+    if (n! < 0) {
       deps.counters.chunksFenced++;
       deps.log.info({ templateId: first.id, runAt, chunk: i }, 'chunk already appended by another scheduler');
-    } else {
-      deps.counters.chunksWritten++;
-      deps.counters.deliveries += n;
-      deps.counters.skippedRows += slice.length - good.length;
+      await deps.runs.progress(run.id, totals);
+      continue;
     }
+    deps.counters.chunksWritten++;
+    deps.counters.deliveries += n!;
+    deps.counters.rejectedRows += refused.length;
+    const more = rejectionsAfter(rejections, refused);
+    rejections = more ?? rejections;
+    await deps.runs.progress(run.id, totals, { reason: null, ...(more ? { rejections: more } : {}) });
   }
+  const status = totals.accepted > 0 ? 'done' : 'failed';
+  const sample = rejections[0];
+  const reason =
+    totals.accepted > 0
+      ? totals.rejected > 0
+        ? `${totals.rejected} rows rejected: they no longer fit the template`
+        : null
+      : `every row was rejected${sample ? ` (line ${sample.line}: ${sample.message})` : ''}`;
+  await closeRun(deps, run.id, file, totals, status, reason);
   return 'done';
-}
-
-/** The rows of the crowd file pinned for this run (the template's latest at the run's start). */
-async function pinnedCrowd(
-  deps: RunDeps,
-  templateId: number,
-  progress: string,
-): Promise<CrowdRow[] | undefined> {
-  let pinned = await deps.redis.hget(progress, 'crowd');
-  if (pinned === null) {
-    const latest = (await deps.crowds.listByTemplate(templateId))[0];
-    if (!latest) {
-      deps.log.warn({ templateId }, 'scheduled run skipped: the template has no crowd file');
-      return undefined;
-    }
-    // HSETNX: two instances racing at a run's start agree on the first one's pick.
-    await deps.redis.hsetnx(progress, 'crowd', latest.id);
-    await deps.redis.pexpire(progress, deps.progressTtlMs);
-    pinned = (await deps.redis.hget(progress, 'crowd'))!;
-  }
-  const crowd = await deps.crowds.get(Number(pinned));
-  if (!crowd) {
-    deps.log.warn(
-      { templateId, crowdId: Number(pinned) },
-      'scheduled run dropped: its crowd file was deleted',
-    );
-    return undefined;
-  }
-  return crowd.rows;
 }

@@ -18,6 +18,7 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
   let t: Awaited<ReturnType<typeof testDb>>;
   let core: Core;
   let accountId: number;
+  let appId: number;
   let clock = Date.now();
   const running: Scheduler[] = [];
   const stream = () => core.keys.stream('sandbox.notice');
@@ -31,6 +32,7 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
     accountId = (
       await core.repos.accounts.create({ name: 'sb', channel: 'sandbox', provider: 'sandbox', config: {} })
     ).id;
+    appId = (await core.repos.apps.create({ name: 'shop' })).app.id;
   });
 
   after(async () => {
@@ -53,21 +55,25 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
     return s;
   };
 
-  /** An active every-minute template with a crowd of `n` receivers; the clock is set just after it. */
-  async function cronTemplate(name: string, n = 3, cron = '* * * * *') {
+  /**
+   * An active every-minute template of the app with a crowd of `n` receivers stored in chunks of
+   * `chunkRows`; the clock is set just after it.
+   */
+  async function cronTemplate(name: string, n = 3, chunkRows = 1000) {
     const tpl = await core.repos.templates.create({
       name,
       channel: 'sandbox',
       messageType: 'notice',
       accountId,
+      appId,
       content: { text: 'Hello {$name}' },
-      cron,
+      cron: '* * * * *',
     });
     const rows = Array.from({ length: n }, (_, i) => ({
       receiver: `${name}-${i}@x.test`,
       variables: { name: `U${i}` },
     }));
-    await core.repos.crowds.save({ templateId: tpl.id, filename: 'crowd.csv', rows });
+    await core.repos.crowds.save({ templateId: tpl.id, filename: 'crowd.csv', rows, chunkRows });
     clock = Math.max(clock, tpl.updatedAt + 1);
     return tpl;
   }
@@ -108,6 +114,24 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
     assert.deepEqual(entries.map((e) => JSON.parse(e.vars!).name).sort(), ['U0', 'U1', 'U2']);
     assert.equal(new Set(entries.map((e) => e.id)).size, 3);
     for (const e of entries) assert.equal((await core.ledger.record(e.id!))?.st, 'accepted');
+    // The messages belong to the template's app; the run's record says what it did.
+    assert.deepEqual([...new Set(entries.map((e) => e.app))], [String(appId)]);
+    const run = (await core.repos.crowdRuns.find(tpl.id, runAt))!;
+    assert.deepEqual(
+      [
+        run.status,
+        run.reason,
+        run.appId,
+        run.rowsTotal,
+        run.rowsRead,
+        run.accepted,
+        run.rejected,
+        run.skipped,
+      ],
+      ['done', null, appId, 3, 3, 3, 0, 0],
+    );
+    assert.deepEqual([run.chunksTotal, run.chunksDone], [1, 1]);
+    assert.ok(run.finishedAt! >= run.startedAt);
     const [leader, other] = a.counters().deliveries ? [a, b] : [b, a];
     assert.equal(leader.counters().deliveries, 3);
     assert.equal(other.counters().deliveries, 0);
@@ -122,11 +146,10 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
   });
 
   test('a leader that loses its lease mid-run: the successor finishes the run, the late chunk is fenced off', async () => {
-    const tpl = await cronTemplate('lost');
+    const tpl = await cronTemplate('lost', 3, 1);
     const runAt = nextMinute();
     let hooked = false;
     const a = start('sched-a2', {
-      chunkSize: 1,
       beforeChunk: async ({ chunk }) => {
         if (chunk !== 1 || hooked) return;
         hooked = true;
@@ -137,7 +160,7 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
       },
     });
     await waitFor('A leads', () => a.isLeader());
-    const b = start('sched-b2', { chunkSize: 1 });
+    const b = start('sched-b2');
     clock = runAt + 1;
     await waitFor('A done', () => hooked && !a.isLeader() && a.counters().chunksFenced >= 1, 10_000);
 
@@ -147,23 +170,24 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
     assert.equal(b.counters().chunksWritten, 2, 'B resumed at chunk 1');
     assert.equal(b.counters().deliveries + a.counters().deliveries, 3);
     assert.equal(await r.redis.hget(skeys().runs, `cur:${tpl.id}`), null);
+    const run = (await core.repos.crowdRuns.find(tpl.id, runAt))!;
+    assert.deepEqual([run.status, run.accepted, run.rowsRead, run.chunksDone], ['done', 3, 3, 3]);
     await core.repos.templates.setStatus(tpl.id, 'paused');
     await stopAll();
   });
 
   test('a leader stopped mid-run hands over at once; the other resumes where it stopped', async () => {
-    const tpl = await cronTemplate('stop');
+    const tpl = await cronTemplate('stop', 3, 1);
     const runAt = nextMinute();
     let a: Scheduler | undefined;
     let stopping: Promise<void> | undefined;
     a = start('sched-a3', {
-      chunkSize: 1,
       beforeChunk: ({ chunk }) => {
         if (chunk === 1 && !stopping) stopping = a!.stop();
       },
     });
     await waitFor('A leads', () => a!.isLeader());
-    const b = start('sched-b3', { chunkSize: 1 });
+    const b = start('sched-b3');
     clock = runAt + 1;
     await waitFor('A stopped', () => stopping !== undefined);
     await stopping;
@@ -188,6 +212,7 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
       channel: 'sandbox',
       messageType: 'notice',
       accountId,
+      appId,
       content: { text: 'Hi' },
       cron: '* * * * *',
     });
@@ -198,6 +223,10 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
     clock = runAt + 1;
     await waitFor('no-crowd run recorded', async () => (await lastRun(noCrowd.id)) === String(runAt));
     assert.equal((await entriesOf(noCrowd.id)).length, 0);
+    const none = (await core.repos.crowdRuns.find(noCrowd.id, runAt))!;
+    assert.equal(none.status, 'failed');
+    assert.match(none.reason!, /the template has no crowd file/);
+    assert.equal(await core.repos.crowdRuns.find(paused.id, runAt), undefined);
     assert.equal((await entriesOf(paused.id)).length, 0);
     assert.equal(await lastRun(paused.id), null);
 
@@ -236,6 +265,88 @@ describe('scheduler (real Redis + MariaDB, injected clock)', () => {
     assert.equal((await entriesOf(tpl.id)).length, 0);
     assert.equal(s.counters().chunksWritten, 0);
     await core.repos.templates.setStatus(tpl.id, 'paused');
+    await stopAll();
+  });
+  test('rows that no longer fit the template are rejected and counted; a run rejecting every row fails, saying why', async () => {
+    const tpl = await cronTemplate('refit', 3);
+    const changed = await core.repos.templates.update(tpl.id, {
+      content: { text: 'Hello {$name}, {$code}' },
+    });
+    clock = Math.max(clock, changed.updatedAt + 1);
+    const s = start('sched-e');
+    await waitFor('leads', () => s.isLeader());
+    const runAt = nextMinute();
+    clock = runAt + 1;
+    await waitFor('run recorded', async () => (await lastRun(tpl.id)) === String(runAt));
+    assert.equal((await entriesOf(tpl.id)).length, 0);
+    const run = (await core.repos.crowdRuns.find(tpl.id, runAt))!;
+    assert.deepEqual([run.status, run.rowsRead, run.accepted, run.rejected], ['failed', 3, 0, 3]);
+    assert.deepEqual(
+      run.rejections.map((x) => x.line),
+      [2, 3, 4],
+    );
+    assert.equal(run.reason, 'every row was rejected (line 2: no value for {$code})');
+    assert.equal(s.counters().rejectedRows, 3);
+    await core.repos.templates.setStatus(tpl.id, 'paused');
+    await stopAll();
+  });
+
+  test('a run of a template paused mid-run waits, saying why, and goes on after start; a deleted file ends it', async () => {
+    const paused = await cronTemplate('mid-pause', 3, 1);
+    const gone = await cronTemplate('mid-delete', 3, 1);
+    const goneFile = (await core.repos.crowds.latest(gone.id))!;
+    const s = start('sched-f', {
+      beforeChunk: async ({ templateId, chunk }) => {
+        if (chunk !== 1) return;
+        // Pausing now stops the run before chunk 2; deleting the file leaves chunk 1 unread.
+        if (templateId === paused.id) await core.repos.templates.setStatus(paused.id, 'paused');
+        if (templateId === gone.id) await core.repos.crowds.delete(goneFile.id);
+      },
+    });
+    await waitFor('leads', () => s.isLeader());
+    const runAt = nextMinute();
+    clock = runAt + 1;
+    await waitFor('the deleted file ends its run', async () => (await lastRun(gone.id)) === String(runAt));
+    const ended = (await core.repos.crowdRuns.find(gone.id, runAt))!;
+    assert.deepEqual(
+      [ended.status, ended.reason, ended.rowsRead, ended.accepted, ended.skipped],
+      ['failed', `the crowd file ${goneFile.id} was deleted`, 1, 1, 2],
+    );
+    await waitFor('the paused run waits', async () =>
+      (await core.repos.crowdRuns.find(paused.id, runAt))?.reason?.startsWith('waiting'),
+    );
+    let run = (await core.repos.crowdRuns.find(paused.id, runAt))!;
+    assert.deepEqual([run.status, run.rowsRead, run.accepted], ['running', 2, 2]);
+    assert.equal(run.reason, 'waiting: the template is paused; the run goes on after /start');
+    assert.equal((await entriesOf(paused.id)).length, 2);
+
+    const resumed = await core.repos.templates.setStatus(paused.id, 'active');
+    clock = Math.max(clock, resumed.updatedAt + 1);
+    await waitFor('resumed and done', async () => (await lastRun(paused.id)) === String(runAt));
+    run = (await core.repos.crowdRuns.find(paused.id, runAt))!;
+    assert.deepEqual(
+      [run.status, run.reason, run.rowsRead, run.accepted, run.chunksDone],
+      ['done', null, 3, 3, 3],
+    );
+    assert.deepEqual((await entriesOf(paused.id)).map((e) => e.rcv).sort(), [
+      'mid-pause-0@x.test',
+      'mid-pause-1@x.test',
+      'mid-pause-2@x.test',
+    ]);
+    await core.repos.templates.setStatus(paused.id, 'paused');
+    await core.repos.templates.setStatus(gone.id, 'paused');
+    await stopAll();
+  });
+
+  test('the leader purges uploads that never completed (their ingest died mid-upload)', async () => {
+    const tpl = await cronTemplate('purge', 1);
+    await core.repos.templates.setStatus(tpl.id, 'paused');
+    const cut = await core.repos.crowds.begin({ templateId: tpl.id, filename: 'cut.csv', columns: ['name'] });
+    clock = Math.max(clock, Date.now() + 10);
+    const s = start('sched-g', { uploadTtlMs: 5 });
+    await waitFor('purged', async () => (await core.repos.crowds.getMeta(cut)) === undefined);
+    assert.equal((await core.repos.crowds.latest(tpl.id))?.status, 'complete', 'complete files stay');
+    assert.ok(s.isLeader());
     await stopAll();
   });
 });

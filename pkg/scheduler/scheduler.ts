@@ -19,8 +19,6 @@ export type SchedulerOptions = {
   tickMs?: number;
   /** Leader lease time to live (default 10 s): the longest a dead leader's runs wait. */
   leaseTtlMs?: number;
-  /** Deliveries per chunk of a run (default and maximum 1000). */
-  chunkSize?: number;
   /** Lease owner id (default core.instance); two schedulers in one process need two. */
   instance?: string;
   /** Run the delayed-delivery mover for every route (default true). */
@@ -31,6 +29,8 @@ export type SchedulerOptions = {
   receiptsEveryMs?: number;
   /** How long a run's progress is kept (default 7 days). */
   progressTtlMs?: number;
+  /** An upload still incomplete this long after it began is purged (default 6 h: its ingest died). */
+  uploadTtlMs?: number;
   /** Test hook, see {@link RunDeps.beforeChunk}. */
   beforeChunk?: RunDeps['beforeChunk'];
 };
@@ -78,7 +78,7 @@ export function startScheduler(core: Core, opts: SchedulerOptions = {}): Schedul
     chunksWritten: 0,
     chunksFenced: 0,
     deliveries: 0,
-    skippedRows: 0,
+    rejectedRows: 0,
     errors: 0,
   };
   let stopped = false;
@@ -104,9 +104,9 @@ export function startScheduler(core: Core, opts: SchedulerOptions = {}): Schedul
     ledger: core.ledger,
     template: (id) => core.repos.templates.get(id),
     crowds: core.repos.crowds,
+    runs: core.repos.crowdRuns,
     mayAct,
     now,
-    chunkSize: Math.max(1, Math.min(1000, opts.chunkSize ?? 1000)),
     progressTtlMs: opts.progressTtlMs ?? 7 * 86_400_000,
     lagOf: (route: Route) => groupLag(redis, keys.stream(route), HANDLER_GROUP),
     highWater: core.config.backpressureHighWater,
@@ -147,6 +147,30 @@ export function startScheduler(core: Core, opts: SchedulerOptions = {}): Schedul
     return runAt;
   }
 
+  /** Ends a run halted too long: Redis forgets it, its record says why the rest was skipped. */
+  async function dropStale(t: TemplateView, runAt: number): Promise<void> {
+    await scripts.schedulerCompleteRun([skeys.runs], [t.id, runAt]);
+    const run = await core.repos.crowdRuns.find(t.id, runAt);
+    if (run) {
+      await core.repos.crowdRuns.finish(run.id, {
+        status: 'failed',
+        reason: 'dropped: it waited (paused template or backlog) longer than half the progress TTL',
+        skipped: Math.max(0, run.rowsTotal - run.rowsRead),
+      });
+    }
+    log.warn({ templateId: t.id, runAt: new Date(runAt).toISOString() }, 'stale scheduled run dropped');
+  }
+
+  /** Uploads an ingest died in the middle of: never complete, never used, removed now and then. */
+  const uploadTtlMs = opts.uploadTtlMs ?? 6 * 3_600_000;
+  let purgedAt = 0;
+  async function purgeUploads(): Promise<void> {
+    if (now() - purgedAt < Math.min(uploadTtlMs, 600_000)) return;
+    purgedAt = now();
+    const n = await core.repos.crowds.purgeIncomplete(now() - uploadTtlMs);
+    if (n) log.info({ files: n }, 'incomplete crowd uploads purged');
+  }
+
   async function runTemplates(): Promise<void> {
     const templates = await cronTemplates();
     const state = await redis.hgetall(skeys.runs);
@@ -158,8 +182,7 @@ export function startScheduler(core: Core, opts: SchedulerOptions = {}): Schedul
         if (now() - runAt > runDeps.progressTtlMs / 2) {
           // A run halted that long ago (its template stayed paused) is dropped, not resumed: its
           // progress expires with the progress TTL, and resuming without it could resend chunks.
-          await scripts.schedulerCompleteRun([skeys.runs], [t.id, runAt]);
-          log.warn({ templateId: t.id, runAt: new Date(runAt).toISOString() }, 'stale scheduled run dropped');
+          await dropStale(t, runAt);
           continue;
         }
         if ((await executeRun(runDeps, t, runAt)) !== 'done') continue;
@@ -188,6 +211,9 @@ export function startScheduler(core: Core, opts: SchedulerOptions = {}): Schedul
         counters.errors++;
         log.error({ err }, 'scheduler tick failed');
       });
+      if (mayAct()) {
+        await purgeUploads().catch((err) => log.warn({ err }, 'purging incomplete crowd uploads failed'));
+      }
       if (mayAct()) await pullReceipts(now());
     })().finally(() => {
       ticking = undefined;

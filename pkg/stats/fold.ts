@@ -1,6 +1,7 @@
 import type { Channel } from '../domain/channels.ts';
 import type { LifecycleEvent } from '../domain/events.ts';
 import { timeOfId } from '../domain/ids.ts';
+import { lookupForm } from '../domain/receivers.ts';
 import type { State } from '../domain/states.ts';
 import { bucketer, type Day } from './buckets.ts';
 
@@ -100,12 +101,15 @@ export function fold(events: readonly FoldInput[], opts: FoldOptions): Deltas {
       channel: event.channel,
       reason: event.reason,
     };
-    const rk = `${event.receiver}\n${event.messageId}`;
+    // Listed under the form lookups use: an address sent as `Ann@X.com` (and passed to the
+    // provider so) is found by any case of it, a mobile by any of its forms.
+    const receiver = lookupForm(event.receiver);
+    const rk = `${receiver}\n${event.messageId}`;
     const prev = receivers.get(rk);
     if (!prev) {
       const score = acceptedAt(event.messageId, event.at, opts.now);
       receivers.set(rk, {
-        receiver: event.receiver,
+        receiver,
         day: bucketOf(score).day,
         messageId: event.messageId,
         score,

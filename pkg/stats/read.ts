@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Channel } from '../domain/channels.ts';
 import { AppError } from '../domain/errors.ts';
+import { partitionOf } from '../domain/events.ts';
 import type { State } from '../domain/states.ts';
 import type { Keys } from '../redis/keys.ts';
 import { dayRange, hoursOf, isDay } from './buckets.ts';
@@ -46,10 +47,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export { readTrace as messageTrace } from '../lifecycle/trace.ts';
 
+/** Most of a receiver's messages of a day that an app's listing looks through (newest first). */
+const APP_SCAN = 5000;
+
 /**
  * The messages a receiver was sent on a day (the day each was accepted, in the platform zone),
  * newest first, each with its current state; merged over all partitions. `limit` caps the items
- * (default 200, max 1000); `total` counts all.
+ * (default 200, max 1000); `total` counts all. With `appId`, only messages that app sent are
+ * listed and counted (each message's ledger record names its app; of the newest 5,000).
  *
  * @example const r = await receiverMessages(deps, 'a@x.com', '2026-11-23'); r.items[0]?.state // 'sent'
  */
@@ -57,7 +62,7 @@ export async function receiverMessages(
   deps: ReadDeps,
   receiver: string,
   day: string,
-  opts: { limit?: number } = {},
+  opts: { limit?: number; appId?: number } = {},
 ): Promise<ReceiverMessages> {
   if (!isDay(day))
     throw new AppError('VALIDATION_FAILED', 422, 'day must be a date YYYY-MM-DD', [
@@ -65,12 +70,13 @@ export async function receiverMessages(
     ]);
   const limit = Math.min(1000, Math.max(1, opts.limit ?? 200));
   const { redis, keys } = deps;
+  const scan = opts.appId === undefined ? limit : APP_SCAN;
   const parts = Array.from({ length: deps.partitions }, (_, p) => p);
   const listed = await Promise.all(
     parts.map(async (p) => {
       const key = keys.statsReceiver(p, receiver, day);
       const [flat, card] = await Promise.all([
-        redis.zrevrange(key, 0, limit - 1, 'WITHSCORES'),
+        redis.zrevrange(key, 0, scan - 1, 'WITHSCORES'),
         redis.zcard(key),
       ]);
       const ids: { id: string; score: number }[] = [];
@@ -78,11 +84,19 @@ export async function receiverMessages(
       return { p, ids, card };
     }),
   );
-  const total = listed.reduce((s, l) => s + l.card, 0);
-  const top = listed
+  let all = listed
     .flatMap((l) => l.ids.map((x) => ({ ...x, p: l.p })))
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-    .slice(0, limit);
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  let total = listed.reduce((s, l) => s + l.card, 0);
+  if (opts.appId !== undefined) {
+    const owners = await Promise.all(
+      all.map((x) => redis.hget(keys.attempt(partitionOf(x.id, deps.partitions), x.id), 'app')),
+    );
+    const own = String(opts.appId);
+    all = all.filter((_, i) => owners[i] === own);
+    total = all.length;
+  }
+  const top = all.slice(0, limit);
   const states = await Promise.all(
     top.map((x) => redis.hget(keys.statsReceiverState(x.p, receiver, day), x.id)),
   );

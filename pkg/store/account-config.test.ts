@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { catalog, createCatalog } from '../channels/catalog.ts';
@@ -6,6 +7,7 @@ import { sandbox } from '../channels/providers/sandbox/definition.ts';
 import { smtp } from '../channels/providers/smtp/definition.ts';
 import { secret, secretPaths } from '../channels/secret.ts';
 import {
+  type ConfigObject,
   MASK,
   maskConfig,
   mergeConfig,
@@ -65,6 +67,47 @@ describe('account config rules', () => {
     assert.deepEqual(maskConfig({ nested: { clientSecret: 12345 } }, paths), {
       nested: { clientSecret: '***' },
     });
+  });
+
+  test('every provider: a masked config shows no character of any secret, and *** sent back keeps it', () => {
+    // A config with a distinct random value at every secret place of each provider's schema
+    // (`*` = two record keys / list items), merged over nothing so only the secrets are set.
+    const fill = (path: readonly string[], value: string): ConfigObject => {
+      const [head, ...rest] = path;
+      if (head === undefined) return {};
+      const inner = (k: string) => (rest.length ? fill(rest, `${value}-${k}`) : `${value}-${k}`);
+      return head === '*' ? { a: inner('a'), b: inner('b') } : { [head]: inner(head) };
+    };
+    let checked = 0;
+    for (const d of catalog.list) {
+      const paths = catalog.secretPaths(d);
+      const secrets: string[] = [];
+      let config: ConfigObject = { visible: 'shown' };
+      for (const [i, p] of paths.entries()) {
+        const value = `S${i}${randomBytes(12).toString('hex')}`;
+        config = mergeConfig(config, fill(p, value), []).config;
+        secrets.push(value);
+      }
+      const text = JSON.stringify(maskConfig(config, paths));
+      assert.match(text, /"visible":"shown"/, `${d.provider}: only secrets are masked`);
+      for (const v of secrets) {
+        // Any 4 characters of the random part would be a hint; none may show.
+        for (let at = 2; at + 4 <= v.length; at += 4) {
+          assert.ok(
+            !text.includes(v.slice(at, at + 4)),
+            `${d.channel}/${d.provider}: ${text} reveals part of a secret`,
+          );
+        }
+      }
+      assert.deepEqual(
+        mergeConfig(config, JSON.parse(text) as ConfigObject, paths).config,
+        config,
+        `${d.channel}/${d.provider}: the masked config sent back unchanged keeps every secret`,
+      );
+      if (d.provider !== 'sandbox') assert.ok(paths.length > 0, `${d.provider}: a provider with no secret?`);
+      checked += paths.length;
+    }
+    assert.ok(checked > catalog.list.length, 'the secrets of every provider were checked');
   });
 
   test('merge: *** under a secret keeps the stored secret, null removes, objects merge', () => {

@@ -6,6 +6,7 @@ import { smtpConfig } from '../channels/providers/smtp/definition.ts';
 import { AppError } from '../domain/errors.ts';
 import { testDb } from '../testkit/testkit.ts';
 import { createAccountsRepo } from './accounts.ts';
+import { createAppsRepo } from './apps.ts';
 import { createTemplatesRepo } from './templates.ts';
 
 const isCode = (code: string, path?: string) => (e: unknown) =>
@@ -164,7 +165,9 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     test('soft delete, in-use refusal, restore', async () => {
       const a = await accounts.create({ name: 'del', channel: 'sandbox', provider: 'sandbox', config: {} });
       const templates = createTemplatesRepo(t.db);
+      const owner = await createAppsRepo(t.db, { secretKey: randomBytes(32) }).create({ name: 'owner' });
       const tpl = await templates.create({
+        appId: owner.app.id,
         name: 'uses',
         channel: 'sandbox',
         messageType: 'notice',

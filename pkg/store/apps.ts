@@ -110,8 +110,10 @@ const CALLBACKS_OFF: CallbackColumns = {
 };
 
 /**
- * Repository of apps. Only `sha256(key)` and an 8-character hint are stored; the key is returned
- * once by `create` / `rotateKey`. Mutations of an unknown or deleted id throw `APP_NOT_FOUND`.
+ * Repository of apps. Only `sha256(key)` and an 8-character hint are stored (`pk_` and 5 of the
+ * key's 32 random characters: enough to tell keys apart, far too few to guess one); the key is
+ * returned once by `create` / `rotateKey`. Mutations of an unknown or deleted id throw
+ * `APP_NOT_FOUND`.
  *
  * Status callbacks: the first time an app gets a callback URL a `whsec_…` signing secret is
  * generated, sealed under `secretKey` and returned once (`callbackSecret`); reads show only its

@@ -3,12 +3,16 @@ import type { Db, Dialect } from './db.ts';
 import { init } from './migrations/001-init.ts';
 import { callbacks } from './migrations/002-callbacks.ts';
 import { sms } from './migrations/003-sms.ts';
+import { tenancy } from './migrations/004-tenancy.ts';
+import { crowds } from './migrations/005-crowds.ts';
 
 /** Migrations in order; each is a factory of the dialect so DDL types fit both databases. */
 const MIGRATIONS: Readonly<Record<string, (d: Dialect) => Migration>> = {
   '001-init': init,
   '002-callbacks': callbacks,
   '003-sms': sms,
+  '004-tenancy': tenancy,
+  '005-crowds': crowds,
 };
 
 /**

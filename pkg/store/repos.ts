@@ -1,6 +1,7 @@
 import { type AccountsRepo, createAccountsRepo } from './accounts.ts';
 import { type AppsRepo, createAppsRepo } from './apps.ts';
 import { type ConfigStore, createConfigStore } from './configStore.ts';
+import { type CrowdRunsRepo, createCrowdRunsRepo } from './crowd-runs.ts';
 import { type CrowdsRepo, createCrowdsRepo } from './crowds.ts';
 import type { Db, Dialect } from './db.ts';
 import { createSmsRecordsRepo, type SmsRecordsRepo } from './sms-records.ts';
@@ -12,6 +13,7 @@ export type Repos = Readonly<{
   accounts: AccountsRepo;
   templates: TemplatesRepo;
   crowds: CrowdsRepo;
+  crowdRuns: CrowdRunsRepo;
   configStore: ConfigStore;
   smsRecords: SmsRecordsRepo;
 }>;
@@ -40,6 +42,7 @@ export function createRepos(
     accounts: createAccountsRepo(db, { ...deps, secretKey: opts.secretKey }),
     templates: createTemplatesRepo(db, deps),
     crowds: createCrowdsRepo(db, deps),
+    crowdRuns: createCrowdRunsRepo(db, deps),
     configStore: createConfigStore(db, deps),
     smsRecords: createSmsRecordsRepo(db, opts.dialect),
   });

@@ -64,6 +64,14 @@ export interface TemplatesTable {
   created_at: Millis;
   updated_at: Millis;
   deleted_at: Millis | null;
+  /** The owning app (null: a row older than tenancy that had no app to be given to). */
+  app_id: number | null;
+  /** JSON array of the ids of other apps that may send with it; null = none. */
+  shared_with_apps: string | null;
+  /** Moves by one on every edit; recorded on each message. */
+  version: ColumnType<number, number | undefined, number>;
+  /** `none` | `mask` | `block`: what a sensitive-dictionary match does. */
+  sensitive_policy: ColumnType<string, string | undefined, string>;
 }
 
 export interface CrowdFilesTable {
@@ -71,9 +79,17 @@ export interface CrowdFilesTable {
   template_id: number;
   filename: string;
   row_count: number;
-  /** Receivers and variables, one JSON object per line. */
-  body: string;
   created_at: Millis;
+  /** `uploading` while its chunks are written, `complete` once whole (only those are used). */
+  status: ColumnType<string, string | undefined, string>;
+  /** Rows are in `crowd_chunks` 0 … chunk_count - 1. */
+  chunk_count: ColumnType<number, number | undefined, number>;
+  /** JSON array of the variable columns, in the order chunk rows hold their values. */
+  columns_json: string | null;
+  /** Rows left out at upload (`?skipInvalid=true`). */
+  rejected_count: ColumnType<number, number | undefined, number>;
+  /** Size of the uploaded CSV. */
+  byte_count: ColumnType<number, number | undefined, number>;
 }
 
 export interface SmsRecordsTable {
@@ -113,6 +129,43 @@ export interface ConfigAuditTable {
   at: Millis;
 }
 
+/** One chunk of a crowd file: up to 1,000 rows, written as the upload is parsed. */
+export interface CrowdChunksTable {
+  file_id: number;
+  chunk_index: number;
+  row_count: number;
+  /** JSON array of rows `[line, receiver, ...values in the file's column order]`. */
+  body: string;
+}
+
+/** One cron run of a template over its crowd file: what it read, sent and left out, and why. */
+export interface CrowdRunsTable {
+  id: Id;
+  template_id: number;
+  /** The cron time of the run (ms): with the template, the run's identity. */
+  run_at: Millis;
+  /** The crowd file pinned at the run's start; null when there was none. */
+  file_id: number | null;
+  /** The app the run sends as (the template's owner). */
+  app_id: number | null;
+  /** `running` | `done` | `failed`. */
+  status: string;
+  /** Why the run stopped, waits, or sent nothing; null when all went well. */
+  reason: string | null;
+  rows_total: number;
+  rows_read: number;
+  accepted: number;
+  rejected: number;
+  skipped: number;
+  chunks_total: number;
+  chunks_done: number;
+  /** JSON array of the first rejected rows `{ line, message }`. */
+  rejections: string | null;
+  started_at: Millis;
+  updated_at: Millis;
+  finished_at: Millis | null;
+}
+
 export interface Database {
   apps: AppsTable;
   channel_accounts: AccountsTable;
@@ -121,4 +174,6 @@ export interface Database {
   sms_records: SmsRecordsTable;
   config: ConfigTable;
   config_audit: ConfigAuditTable;
+  crowd_chunks: CrowdChunksTable;
+  crowd_runs: CrowdRunsTable;
 }

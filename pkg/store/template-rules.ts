@@ -11,6 +11,7 @@ import { isTimeZone } from '../domain/timezone.ts';
 
 export const TEMPLATE_STATUSES = ['active', 'paused'] as const;
 export const SHIELD_POLICIES = ['none', 'drop', 'delay'] as const;
+export const SENSITIVE_POLICIES = ['none', 'mask', 'block'] as const;
 
 /**
  * Why a cron expression is invalid, or undefined when it parses (in `tz` when given).
@@ -37,6 +38,12 @@ const fields = {
   timezone: z.string().trim().min(1).max(64).nullable(),
   cron: z.string().trim().min(1).max(128).nullable(),
   description: z.string().max(512).nullable(),
+  appId: z.number().int().positive().max(2_147_483_647),
+  sharedWithApps: z
+    .array(z.number().int().positive().max(2_147_483_647))
+    .max(100)
+    .transform((ids) => [...new Set(ids)].sort((a, b) => a - b)),
+  sensitive: z.enum(SENSITIVE_POLICIES),
 };
 
 /**
@@ -55,6 +62,8 @@ export const templateCreateSchema = z
     timezone: fields.timezone.default(null),
     cron: fields.cron.default(null),
     description: fields.description.default(null),
+    sharedWithApps: fields.sharedWithApps.default([]),
+    sensitive: fields.sensitive.default('none'),
   })
   .transform((t, ctx) => {
     if (t.timezone !== null && !isTimeZone(t.timezone)) {
@@ -86,6 +95,9 @@ export const templateUpdateSchema = z.object({
   timezone: fields.timezone.optional(),
   cron: fields.cron.optional(),
   description: fields.description.optional(),
+  appId: fields.appId.optional(),
+  sharedWithApps: fields.sharedWithApps.optional(),
+  sensitive: fields.sensitive.optional(),
 });
 
 export type TemplateCreate = z.input<typeof templateCreateSchema>;

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { AppError } from '../domain/errors.ts';
 import { testDb } from '../testkit/testkit.ts';
 import { createAccountsRepo } from './accounts.ts';
+import { createAppsRepo } from './apps.ts';
 import { createTemplatesRepo } from './templates.ts';
 
 const isInvalid = (path: string) => (e: unknown) =>
@@ -16,10 +17,15 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     let templates: ReturnType<typeof createTemplatesRepo>;
     let sandboxId: number;
     let emailId: number;
+    let appId: number;
+    let otherAppId: number;
     const clock = 1_700_000_000_000;
     before(async () => {
       t = await testDb(dialect);
       const accounts = createAccountsRepo(t.db, { secretKey: randomBytes(32) });
+      const apps = createAppsRepo(t.db, { secretKey: randomBytes(32) });
+      appId = (await apps.create({ name: 'shop' })).app.id;
+      otherAppId = (await apps.create({ name: 'other' })).app.id;
       sandboxId = (await accounts.create({ name: 'sb', channel: 'sandbox', provider: 'sandbox', config: {} }))
         .id;
       emailId = (
@@ -41,6 +47,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       messageType: 'notice' as const,
       accountId: sandboxId,
       content: { text: 'Hello {$name}' },
+      appId,
     });
 
     test('create with the minimal body fills defaults', async () => {
@@ -57,6 +64,10 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
           status: 'active',
           shield: 'none',
           timezone: null,
+          appId,
+          sharedWithApps: [],
+          version: 1,
+          sensitive: 'none',
           cron: null,
           description: null,
           createdAt: clock,
@@ -94,6 +105,29 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       assert.equal(sched.cron, '0 9 * * 1');
       assert.equal(sched.timezone, 'Asia/Shanghai');
       assert.equal(sched.shield, 'delay');
+    });
+
+    test('a template belongs to a live app and may be shared with live apps; every edit moves its version', async () => {
+      const { appId: _drop, ...ownerless } = minimal();
+      await assert.rejects(templates.create(ownerless as ReturnType<typeof minimal>), isInvalid('appId'));
+      await assert.rejects(templates.create({ ...minimal(), appId: 999_999 }), isInvalid('appId'));
+      await assert.rejects(
+        templates.create({ ...minimal(), sharedWithApps: [otherAppId, 999_998] }),
+        isInvalid('sharedWithApps.1'),
+      );
+      const tpl = await templates.create({ ...minimal(), sharedWithApps: [otherAppId, otherAppId] });
+      assert.deepEqual(tpl.sharedWithApps, [otherAppId]);
+      assert.equal(tpl.version, 1);
+      const u = await templates.update(tpl.id, { sensitive: 'mask' });
+      assert.equal(u.version, 2);
+      assert.equal(u.sensitive, 'mask');
+      assert.equal((await templates.setStatus(tpl.id, 'paused')).version, 3);
+      const moved = await templates.update(tpl.id, { appId: otherAppId, sharedWithApps: [] });
+      assert.deepEqual([moved.appId, moved.sharedWithApps, moved.version], [otherAppId, [], 4]);
+      assert.deepEqual(
+        (await templates.list({ appId: otherAppId })).items.map((x) => x.id),
+        [tpl.id],
+      );
     });
 
     test('the account must exist, be live and be of the same channel', async () => {

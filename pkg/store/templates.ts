@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Selectable, Transaction } from 'kysely';
 import { catalog } from '../channels/catalog.ts';
 import type { Channel, MessageType } from '../domain/channels.ts';
 import { AppError, errors } from '../domain/errors.ts';
-import type { ShieldPolicy, Template } from '../domain/template.ts';
+import type { SensitivePolicy, ShieldPolicy, Template } from '../domain/template.ts';
 import { providerOf, validateTemplateContent } from './account-config.ts';
 import type { Db } from './db.ts';
 import {
@@ -38,10 +38,19 @@ export type TemplateView = Template & {
 
 export type TemplateListQuery = PageQuery & {
   channel?: Channel;
+  messageType?: MessageType;
   name?: string;
   status?: Template['status'];
   accountId?: number;
+  /** Templates this app owns. */
+  appId?: number;
   includeDeleted?: boolean;
+};
+
+/** The shared-with list as stored (a JSON array; null or garbage = none). */
+const sharedOf = (raw: string | null): number[] => {
+  const v = raw ? fromJson(raw) : [];
+  return Array.isArray(v) ? v.filter((x): x is number => Number.isInteger(x) && x > 0) : [];
 };
 
 type Row = Selectable<TemplatesTable>;
@@ -56,6 +65,10 @@ const toView = (r: Row): TemplateView => ({
   status: r.status as Template['status'],
   shield: r.shield as ShieldPolicy,
   timezone: r.timezone,
+  appId: r.app_id === null ? null : Number(r.app_id),
+  sharedWithApps: sharedOf(r.shared_with_apps),
+  version: Number(r.version),
+  sensitive: r.sensitive_policy as SensitivePolicy,
   cron: r.cron,
   description: r.description,
   createdAt: Number(r.created_at),
@@ -74,7 +87,32 @@ const toColumns = (t: TemplateFields) => ({
   timezone: t.timezone,
   cron: t.cron,
   description: t.description,
+  app_id: t.appId,
+  shared_with_apps: t.sharedWithApps.length ? JSON.stringify(t.sharedWithApps) : null,
+  sensitive_policy: t.sensitive,
 });
+
+/** 422 unless the owner and every app it is shared with are live apps (read in `trx`). */
+async function checkApps(
+  trx: Transaction<Database>,
+  owner: number,
+  shared: readonly number[],
+): Promise<void> {
+  const ids = [...new Set([owner, ...shared])];
+  const live = new Set(
+    (
+      await trx
+        .selectFrom('apps')
+        .select('id')
+        .where('id', 'in', ids)
+        .where('deleted_at', 'is', null)
+        .execute()
+    ).map((r) => Number(r.id)),
+  );
+  if (!live.has(owner)) throw invalid([{ path: 'appId', message: `app ${owner} does not exist` }]);
+  const i = shared.findIndex((id) => !live.has(id));
+  if (i >= 0) throw invalid([{ path: `sharedWithApps.${i}`, message: `app ${shared[i]} does not exist` }]);
+}
 
 /**
  * 422 unless `accountId` names a live account of the template's channel whose provider exists
@@ -176,11 +214,19 @@ export function createTemplatesRepo(db: Db, deps: RepoDeps = {}) {
           timezone: p.timezone !== undefined ? p.timezone : cur.timezone,
           cron: p.cron !== undefined ? p.cron : cur.cron,
           description: p.description !== undefined ? p.description : cur.description,
+          appId: p.appId ?? cur.appId ?? undefined,
+          sharedWithApps: p.sharedWithApps ?? cur.sharedWithApps,
+          sensitive: p.sensitive ?? cur.sensitive,
         });
+        await checkApps(trx, merged.appId, merged.sharedWithApps);
         const content = await checkAccount(trx, merged.accountId, merged.channel, merged.content);
         const r = await trx
           .updateTable('templates')
-          .set({ ...toColumns({ ...merged, content }), updated_at: bumpTime(now(), cur.updatedAt) })
+          .set({
+            ...toColumns({ ...merged, content }),
+            version: cur.version + 1,
+            updated_at: bumpTime(now(), cur.updatedAt),
+          })
           .where('id', '=', id)
           .where('updated_at', '=', cur.updatedAt)
           .executeTakeFirst();
@@ -195,11 +241,18 @@ export function createTemplatesRepo(db: Db, deps: RepoDeps = {}) {
     async create(input: TemplateCreate): Promise<TemplateView> {
       const v = parseInput(templateCreateSchema, input);
       return db.transaction().execute(async (trx) => {
+        await checkApps(trx, v.appId, v.sharedWithApps);
         const content = await checkAccount(trx, v.accountId, v.channel, v.content);
         const t = now();
         const r = await trx
           .insertInto('templates')
-          .values({ ...toColumns({ ...v, content }), created_at: t, updated_at: t, deleted_at: null })
+          .values({
+            ...toColumns({ ...v, content }),
+            version: 1,
+            created_at: t,
+            updated_at: t,
+            deleted_at: null,
+          })
           .executeTakeFirstOrThrow();
         return toView((await row(trx, insertedId(r)))!);
       });
@@ -211,8 +264,10 @@ export function createTemplatesRepo(db: Db, deps: RepoDeps = {}) {
         eb.and([
           ...(q.includeDeleted ? [] : [eb('deleted_at', 'is', null)]),
           ...(q.channel ? [eb('channel', '=', q.channel)] : []),
+          ...(q.messageType ? [eb('message_type', '=', q.messageType)] : []),
           ...(q.status ? [eb('status', '=', q.status)] : []),
           ...(q.accountId ? [eb('account_id', '=', q.accountId)] : []),
+          ...(q.appId ? [eb('app_id', '=', q.appId)] : []),
           ...(q.name ? [contains(eb.ref('name'), q.name)] : []),
         ]);
       const { rows, total } = await listPage(db, 'templates', filter, q);

@@ -41,6 +41,10 @@ export function testTemplate(over: Partial<Template> = {}): Template {
     status: 'active',
     shield: 'none',
     timezone: null,
+    appId: 1,
+    sharedWithApps: [],
+    version: 1,
+    sensitive: 'none',
     updatedAt: 1,
     ...over,
   };

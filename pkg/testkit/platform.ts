@@ -35,12 +35,20 @@ export function platformEnv(
 /**
  * A sandbox channel account and one template on it; returns both ids.
  *
- * @example const { templateId } = await sandboxTemplate(core.repos, { text: 'Code {$code}' });
+ * @example const { templateId } = await sandboxTemplate(core.repos, { text: 'Code {$code}' }, { appId: app.id });
  */
 export async function sandboxTemplate(
   repos: Pick<Repos, 'accounts' | 'templates'>,
   content: { text: string },
-  opts: { name?: string; messageType?: MessageType; accountConfig?: Record<string, unknown> } = {},
+  opts: {
+    /** The owning app (templates belong to one app). */
+    appId: number;
+    /** Other apps that may send with it. */
+    sharedWithApps?: number[];
+    name?: string;
+    messageType?: MessageType;
+    accountConfig?: Record<string, unknown>;
+  },
 ): Promise<{ accountId: number; templateId: number }> {
   const account = await repos.accounts.create({
     name: 'sb',
@@ -54,6 +62,8 @@ export async function sandboxTemplate(
     messageType: opts.messageType ?? 'notice',
     accountId: account.id,
     content,
+    appId: opts.appId,
+    sharedWithApps: opts.sharedWithApps ?? [],
   });
   return { accountId: account.id, templateId: template.id };
 }

@@ -42,6 +42,10 @@ export function stepInput(
     status: 'active',
     shield: 'none',
     timezone: null,
+    appId: 1,
+    sharedWithApps: [],
+    version: 1,
+    sensitive: 'none',
     updatedAt: 0,
     ...over.template,
   };

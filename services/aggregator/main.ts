@@ -4,7 +4,7 @@
 // Options beyond the environment (pkg/config): `--lease-ms=<n>` partition lease time to live
 // (default 10000), used by tests and operators who want faster takeover.
 import { dependencyChecks, startOpsServer } from '../../pkg/api/ops-server.ts';
-import { loadConfig } from '../../pkg/config/config.ts';
+import { configOrExit, loadConfig } from '../../pkg/config/config.ts';
 import { withDevSecrets } from '../../pkg/config/dev-secrets.ts';
 import { onShutdown } from '../../pkg/process/shutdown.ts';
 import { connectRedis } from '../../pkg/redis/client.ts';
@@ -15,8 +15,8 @@ import { createMetrics } from '../../pkg/telemetry/metrics.ts';
 import { startAggregatorProcess } from './wire.ts';
 
 // 1. config
-const config = withDevSecrets(loadConfig());
-const log = createLogger({ level: config.logLevel, name: 'aggregator' });
+const config = configOrExit('aggregator', () => withDevSecrets(loadConfig()));
+const log = createLogger({ level: config.logLevel, format: config.logFormat, name: 'aggregator' });
 const leaseArg = process.argv.find((a) => a.startsWith('--lease-ms='));
 const leaseTtlMs = leaseArg ? Number(leaseArg.slice('--lease-ms='.length)) : config.aggregatorLeaseMs;
 if (leaseTtlMs !== undefined && !(Number.isInteger(leaseTtlMs) && leaseTtlMs >= 300)) {

@@ -42,7 +42,7 @@ await runProcess(
       [
         '',
         'pushline is running (ingest + handler + aggregator + scheduler in one process)',
-        `  API        ${base}/v1   (OpenAPI: ${base}/openapi.json)`,
+        `  API        ${base}/v1   (OpenAPI: ${base}/openapi.json, reference: ${base}/docs)`,
         `  console    ${base}/console`,
         `  database   ${core.config.databaseUrl.startsWith('sqlite') ? core.config.databaseUrl : 'mysql (DATABASE_URL)'}`,
         `  admin token ${g.adminToken ? `${core.config.adminToken}  (generated into ${core.config.dataDir}/admin.token)` : '(from ADMIN_TOKEN)'}`,
@@ -69,7 +69,7 @@ await runProcess(
   {
     before: async (config) => {
       if (!config.redisAutostart) return [];
-      const log = createLogger({ level: config.logLevel, name: 'all' });
+      const log = createLogger({ level: config.logLevel, format: config.logFormat, name: 'all' });
       const local = await ensureLocalRedis({ url: config.redisUrl, dataDir: config.dataDir, log });
       return local.started ? [{ name: 'local-redis', close: () => local.stop() }] : [];
     },

@@ -36,6 +36,7 @@ export async function seedDemo(core: Core): Promise<DemoSeed> {
     messageType: 'notice',
     accountId: account.id,
     content: { text: 'Hello {$name}, welcome aboard!' },
+    appId: app.id,
   });
   const seed: DemoSeed = { appId: app.id, apiKey, accountId: account.id, templateId: template.id };
   writeFileSync(file, JSON.stringify(seed), { mode: 0o600 });

@@ -311,6 +311,7 @@ describe('IM, WeChat, app push and Alipay providers end to end (ingest + handler
   let handler: ServiceProcess | undefined;
   let env: Record<string, string>;
   let apiKey: string;
+  let appId: number;
   const fakes: Case[] = [];
 
   const admin = async (method: string, path: string, body?: unknown) => {
@@ -335,7 +336,8 @@ describe('IM, WeChat, app push and Alipay providers end to end (ingest + handler
     const standard = standardRouters(core);
     routerClosers = standard.closers;
     ingest = await startIngest(core, standard.routers);
-    apiKey = (await core.repos.apps.create({ name: 'shop' })).apiKey;
+    const shop = await core.repos.apps.create({ name: 'shop' });
+    [apiKey, appId] = [shop.apiKey, shop.app.id];
     handler = spawnService('handler', env);
     await waitFor(
       'the handler (its callbacks group)',
@@ -376,6 +378,7 @@ describe('IM, WeChat, app push and Alipay providers end to end (ingest + handler
         channel: e.channel,
         messageType: 'notice',
         accountId: account.body.id,
+        appId,
         content: c.content,
       });
       assert.equal(template.status, 201, JSON.stringify(template.body));

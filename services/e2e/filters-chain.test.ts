@@ -58,6 +58,7 @@ describe('filter chain through running handlers', () => {
           messageType: 'notice',
           accountId: acct.id,
           content: { text: 'Hello {$name}' },
+          appId: s.app.id,
           ...extra,
         })
       ).id;

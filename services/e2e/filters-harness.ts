@@ -115,6 +115,23 @@ export async function startFilterStack(opts: { env?: Record<string, string> } = 
     return res;
   }
 
+  /**
+   * Runs `change` (a config write by any route) and waits until every running handler applied
+   * a changed live config; the change must make a difference.
+   */
+  async function whenApplied<T>(change: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+    const live = handlers.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+    const before = new Map(live.map((p) => [p, applied.get(p)!]));
+    const out = await change();
+    await waitFor(
+      'handlers to apply the config',
+      () => live.every((p) => applied.get(p)! > before.get(p)!),
+      timeoutMs,
+      10,
+    );
+    return out;
+  }
+
   /** Everything the sandbox channel delivered so far (oldest first). */
   async function inbox(): Promise<SandboxItem[]> {
     const raw = await r.redis.lrange(core.keys.sandboxInbox(), 0, -1);
@@ -169,6 +186,7 @@ export async function startFilterStack(opts: { env?: Record<string, string> } = 
     events,
     spawnHandlers,
     putConfig,
+    whenApplied,
     inbox,
     send,
     ledgerStates,
@@ -193,6 +211,7 @@ const ENDS: readonly string[] = [
   'sent',
   'discarded',
   'blocked_whitelist',
+  'blocked_sensitive',
   'shield_dropped',
   'dedup_content',
   'dedup_frequency',

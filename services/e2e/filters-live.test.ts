@@ -62,6 +62,7 @@ describe('live config changes reach running handlers', () => {
         messageType: 'notice',
         accountId: acct.id,
         content: { text: 'Hello {$name}' },
+        appId: s.app.id,
       })
     ).id;
     await s.spawnHandlers(2);

@@ -16,7 +16,7 @@ describe('rate limits through running handlers', () => {
 
   const account = async (name: string, extra: Record<string, unknown> = {}) =>
     s.core.repos.accounts.create({ name, channel: 'sandbox', provider: 'sandbox', config: {}, ...extra });
-  const template = async (accountId: number) =>
+  const template = async (accountId: number, sharedWithApps: number[] = []) =>
     (
       await s.core.repos.templates.create({
         name: `t${accountId}`,
@@ -24,6 +24,8 @@ describe('rate limits through running handlers', () => {
         messageType: 'notice',
         accountId,
         content: { text: 'Hello {$name}' },
+        appId: s.app.id,
+        sharedWithApps,
       })
     ).id;
 
@@ -142,9 +144,9 @@ describe('rate limits through running handlers', () => {
   });
 
   test('an app with rateLimit 5 gets 429 with Retry-After past its rate, and nothing is enqueued', async () => {
-    const { apiKey } = await s.core.repos.apps.create({ name: `slow-${tag}`, rateLimit: 5 });
+    const { app, apiKey } = await s.core.repos.apps.create({ name: `slow-${tag}`, rateLimit: 5 });
     const acct = await account('app-limit');
-    const tpl = await template(acct.id);
+    const tpl = await template(acct.id, [app.id]);
     const post = (receivers: string[]) =>
       fetch(`${s.base}/v1/send`, {
         method: 'POST',

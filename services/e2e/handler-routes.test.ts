@@ -41,12 +41,14 @@ describe('handler processes serving chosen routes (HANDLER_ROUTES)', () => {
   });
 
   test('an auth-only handler sends codes and leaves notices to the handler of their route', async () => {
-    const auth = await sandboxTemplate(core.repos, { text: 'code {$code}' }, { messageType: 'auth' });
-    const notice = await sandboxTemplate(core.repos, { text: 'hello {$name}' });
-    const client = createClient({
-      baseUrl: `http://127.0.0.1:${ingest.port}`,
-      apiKey: (await core.repos.apps.create({ name: 'shop' })).apiKey,
-    });
+    const shop = await core.repos.apps.create({ name: 'shop' });
+    const auth = await sandboxTemplate(
+      core.repos,
+      { text: 'code {$code}' },
+      { messageType: 'auth', appId: shop.app.id },
+    );
+    const notice = await sandboxTemplate(core.repos, { text: 'hello {$name}' }, { appId: shop.app.id });
+    const client = createClient({ baseUrl: `http://127.0.0.1:${ingest.port}`, apiKey: shop.apiKey });
     const inbox = async () => (await readSandboxInbox(r.redis, core.keys, { limit: 100 })).items;
 
     procs.push(spawnService('handler', { ...env, HANDLER_ROUTES: '*.auth' }));

@@ -33,10 +33,17 @@ describe('Idempotency-Key (ingest over HTTP + handler process + sandbox)', () =>
     env = platformEnv({ prefix: r.prefix, databaseUrl: t.url });
     core = await openCore(withDevSecrets(loadConfig(env)), 'idem-test');
     ingest = await startIngest(core);
-    templateId = (await sandboxTemplate(core.repos, { text: 'Your code is {$code}' }, { name: 'code' }))
-      .templateId;
-    apiKey = (await core.repos.apps.create({ name: 'shop' })).apiKey;
-    otherKey = (await core.repos.apps.create({ name: 'other' })).apiKey;
+    const shop = await core.repos.apps.create({ name: 'shop' });
+    const other = await core.repos.apps.create({ name: 'other' });
+    apiKey = shop.apiKey;
+    otherKey = other.apiKey;
+    templateId = (
+      await sandboxTemplate(
+        core.repos,
+        { text: 'Your code is {$code}' },
+        { name: 'code', appId: shop.app.id, sharedWithApps: [other.app.id] },
+      )
+    ).templateId;
   });
 
   after(async () => {

@@ -84,7 +84,8 @@ for (const p of PROVIDERS)
       const standard = standardRouters(core);
       routerClosers = standard.closers;
       ingest = await startIngest(core, standard.routers);
-      apiKey = (await core.repos.apps.create({ name: 'shop' })).apiKey;
+      const shop = await core.repos.apps.create({ name: 'shop' });
+      apiKey = shop.apiKey;
       const account = await core.repos.accounts.create({
         name: p.name,
         channel: p.channel,
@@ -98,6 +99,7 @@ for (const p of PROVIDERS)
           messageType: 'notice',
           accountId: account.id,
           content: { text: 'Order {$order} shipped' },
+          appId: shop.app.id,
         })
       ).id;
       handler = spawnService('handler', env);

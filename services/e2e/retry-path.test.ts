@@ -53,8 +53,11 @@ describe('retries and dead letters (ingest + handler process + SMTP 451/550)', (
       provider: 'smtp',
       config: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'noreply@shop.test' },
     });
+    const shop = await core.repos.apps.create({ name: 'shop' });
+    apiKey = shop.apiKey;
     templateId = (
       await core.repos.templates.create({
+        appId: shop.app.id,
         name: 'receipt',
         channel: 'email',
         messageType: 'notice',
@@ -62,7 +65,6 @@ describe('retries and dead letters (ingest + handler process + SMTP 451/550)', (
         content: { subject: 'Receipt {$order}', text: 'Thanks, order {$order}' },
       })
     ).id;
-    apiKey = (await core.repos.apps.create({ name: 'shop' })).apiKey;
   });
 
   after(async () => {

@@ -47,17 +47,24 @@ describe('scheduled sends and recall (ingest + handler process + sandbox)', () =
     const standard = standardRouters(core);
     routerClosers = standard.closers;
     ingest = await startIngest(core, standard.routers);
-    templateId = (await sandboxTemplate(core.repos, { text: 'Hello {$name}' }, { name: 'reminder' }))
-      .templateId;
+    const shop = await core.repos.apps.create({ name: 'shop' });
+    const other = await core.repos.apps.create({ name: 'other' });
+    templateId = (
+      await sandboxTemplate(
+        core.repos,
+        { text: 'Hello {$name}' },
+        { name: 'reminder', appId: shop.app.id, sharedWithApps: [other.app.id] },
+      )
+    ).templateId;
     // Content dedup on: the same text to the same receiver within a minute is sent once.
     await core.repos.configStore.set(LIVE_CONFIG_NAME, { dedup: { contentWindowSec: 60 } }, 'test');
     client = createClient({
       baseUrl: `http://127.0.0.1:${ingest.port}`,
-      apiKey: (await core.repos.apps.create({ name: 'shop' })).apiKey,
+      apiKey: shop.apiKey,
     });
     otherApp = createClient({
       baseUrl: `http://127.0.0.1:${ingest.port}`,
-      apiKey: (await core.repos.apps.create({ name: 'other' })).apiKey,
+      apiKey: other.apiKey,
     });
     h = spawnService('handler', env);
     // The handler is up once it created the consumer group of the route.

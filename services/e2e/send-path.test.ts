@@ -48,7 +48,10 @@ describe('send path (ingest + handler processes + SMTP)', () => {
       provider: 'smtp',
       config: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'noreply@shop.test' },
     });
+    const shop = await core.repos.apps.create({ name: 'shop' });
+    apiKey = shop.apiKey;
     const tpl = await core.repos.templates.create({
+      appId: shop.app.id,
       name: 'order shipped',
       channel: 'email',
       messageType: 'notice',
@@ -60,7 +63,6 @@ describe('send path (ingest + handler processes + SMTP)', () => {
       },
     });
     templateId = tpl.id;
-    apiKey = (await core.repos.apps.create({ name: 'shop' })).apiKey;
   });
 
   after(async () => {

@@ -39,6 +39,7 @@ describe('SMS: batching, weighted routing, failover, receipts (ingest + handler 
   const procs: ServiceProcess[] = [];
   let env: Record<string, string>;
   let apiKey: string;
+  let appId = 0;
   let tencentAccount: number;
   let aliyunAccount: number;
   let aliyunToken: string;
@@ -86,7 +87,8 @@ describe('SMS: batching, weighted routing, failover, receipts (ingest + handler 
     const standard = standardRouters(core);
     routerClosers = standard.closers;
     ingest = await startIngest(core, standard.routers);
-    apiKey = (await core.repos.apps.create({ name: 'shop' })).apiKey;
+    const shop = await core.repos.apps.create({ name: 'shop' });
+    [apiKey, appId] = [shop.apiKey, shop.app.id];
 
     const tAcc = await admin('POST', '/v1/admin/accounts', {
       name: 'tencent',
@@ -114,6 +116,7 @@ describe('SMS: batching, weighted routing, failover, receipts (ingest + handler 
         name,
         channel: 'sms',
         messageType: 'notice',
+        appId,
         ...(accountId === null ? {} : { accountId }),
         content: { text: '【推送测试】您的验证码是{$code}', providers: p },
       });
@@ -234,6 +237,7 @@ describe('SMS: batching, weighted routing, failover, receipts (ingest + handler 
       name: 'receipts via tencent',
       channel: 'sms',
       messageType: 'notice',
+      appId,
       accountId: tencentAccount,
       content: {
         text: '【推送测试】您的验证码是{$code}',
@@ -328,6 +332,7 @@ describe('SMS: batching, weighted routing, failover, receipts (ingest + handler 
       name: 'x',
       channel: 'sms',
       messageType: 'notice',
+      appId,
       accountId: tencentAccount,
       content: { text: 'x', providers: { tencent: { params: [] } } },
     });
@@ -337,6 +342,7 @@ describe('SMS: batching, weighted routing, failover, receipts (ingest + handler 
       name: 'x',
       channel: 'sms',
       messageType: 'notice',
+      appId,
       accountId: tencentAccount,
       content: { text: 'x', providers: { aliyun: { templateCode: 'SMS_1' } } },
     });

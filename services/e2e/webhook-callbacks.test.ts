@@ -70,7 +70,14 @@ describe('webhook channel and status callbacks (ingest + handler process)', () =
     });
     const content = { body: { event: 'order.paid', order: '{$order}' } };
     const tpl = (accountId: number, name: string) =>
-      core.repos.templates.create({ name, channel: 'webhook', messageType: 'notice', accountId, content });
+      core.repos.templates.create({
+        name,
+        channel: 'webhook',
+        messageType: 'notice',
+        accountId,
+        content,
+        appId: created.app.id,
+      });
     openTemplate = (await tpl(onPrem.id, 'paid (on-prem)')).id;
     strictTemplate = (await tpl(strict.id, 'paid')).id;
     handler = spawnService('handler', env);

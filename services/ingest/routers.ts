@@ -2,9 +2,11 @@ import { adminRoutes } from '../../pkg/api/admin/routes.ts';
 import { callbackRoutes } from '../../pkg/api/callback-routes.ts';
 import { configRoutes } from '../../pkg/api/config/routes.ts';
 import { dataRoutes } from '../../pkg/api/data/routes.ts';
+import { deadLetterRoutes } from '../../pkg/api/dead-letter-routes.ts';
 import { catalog } from '../../pkg/channels/catalog.ts';
 import { channelOperations } from '../../pkg/channels/operations.ts';
 import { cachedAccounts, createPlatformSenders } from '../../pkg/channels/senders.ts';
+import { createDeadLetters } from '../../pkg/deadletters/dead-letters.ts';
 import { takeAppTokens } from '../../pkg/pipeline/app-rate.ts';
 import { publishConfigChanged } from '../../pkg/pipeline/live-config.ts';
 import type { Core } from '../../pkg/process/core.ts';
@@ -40,6 +42,7 @@ export function standardRouters(
   const routers: ExtraRouters = {
     admin: adminRoutes({
       repos: core.repos,
+      crowdMaxBytes: core.config.crowdMaxBytes,
       onTemplateChanged: (id: number) => void publishTemplateChanged(core, id),
       testAccount: (id) => ops.testAccount(id),
       log: core.log,
@@ -57,7 +60,7 @@ export function standardRouters(
         partitions: core.config.eventPartitions,
         timezone: core.config.timezone,
         subscriber: tail,
-        templateExists: async (id) => Boolean(await core.repos.templates.get(id, { includeDeleted: true })),
+        templateOwner: async (id) => (await core.repos.templates.get(id, { includeDeleted: true }))?.appId,
       }),
       callbackRoutes({
         ops,
@@ -67,6 +70,9 @@ export function standardRouters(
         log: core.log,
       }),
     ],
+    deadLetters: deadLetterRoutes({
+      deadLetters: createDeadLetters({ redis: core.redis, keys: core.keys, ledger: core.ledger }),
+    }),
     recallAtProvider: (accountId, req) => ops.recall(accountId, req),
     recallsPerCall: (accountId) => ops.recallsPerCall(accountId),
     appRate: (appId, count, rate) => takeAppTokens(core.redis, core.keys, appId, count, rate),

@@ -4,7 +4,6 @@ import { listen } from '../../pkg/api/listen.ts';
 import { dependencyChecks } from '../../pkg/api/ops-server.ts';
 import { sandboxRoutes } from '../../pkg/api/sandbox-routes.ts';
 import { encodeMember, groupLag } from '../../pkg/bus/index.ts';
-import { cachedLookup } from '../../pkg/cache/cached-lookup.ts';
 import { createBackpressure } from '../../pkg/ingest/backpressure.ts';
 import { createIdempotency } from '../../pkg/ingest/idempotency.ts';
 import { createSendService } from '../../pkg/ingest/send.ts';
@@ -12,6 +11,7 @@ import type { Core } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
 import { createMetrics } from '../../pkg/telemetry/metrics.ts';
 import { subscribedTemplateCache } from '../../pkg/templates/changes.ts';
+import { subscribedAppLookup } from '../../pkg/tenancy/app-keys.ts';
 
 /** Routers contributed by other packages (admin, config, data, console), built by the caller. */
 export type ExtraRouters = Readonly<{
@@ -23,6 +23,9 @@ export type ExtraRouters = Readonly<{
   data?: Hono<any>[];
   // biome-ignore lint/suspicious/noExplicitAny: routers carry their own env types
   pages?: Hono<any>;
+  /** Dead-letter operations, mounted at /v1/admin/dead-letters and /v1/dead-letters. */
+  // biome-ignore lint/suspicious/noExplicitAny: routers carry their own env types
+  deadLetters?: Hono<any>;
   /** Extra readiness details (e.g. aggregator lag). */
   readyDetails?: () => Promise<Record<string, { ok: boolean; detail?: unknown }>>;
   appRate?: Parameters<typeof createSendService>[0]['appRate'];
@@ -40,6 +43,12 @@ export type ExtraRouters = Readonly<{
 export function buildIngest(core: Core, extra: ExtraRouters = {}) {
   const { cache, closer } = subscribedTemplateCache({
     load: (id) => core.repos.templates.getActive(id),
+    redisUrl: core.config.redisUrl,
+    keys: core.keys,
+    log: core.log,
+  });
+  const apps = subscribedAppLookup({
+    load: (hash) => core.repos.apps.findByKeyHash(hash),
     redisUrl: core.config.redisUrl,
     keys: core.keys,
     log: core.log,
@@ -66,10 +75,7 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
     log: core.log,
     metrics,
     adminToken: core.config.adminToken,
-    // Every send authenticates: a database round trip per request would cap ingest far below
-    // what Redis takes. Unknown keys are cached too (a flood of bad keys must not reach the
-    // database); a deleted app stops working within the TTL.
-    lookupApp: cachedLookup((hash: string) => core.repos.apps.findByKeyHash(hash), { ttlMs: 5000 }),
+    lookupApp: apps.lookup,
     ready: async () => {
       const checks = await dependencyChecks({ redis: core.redis, db: core.db })();
       if (extra.readyDetails) Object.assign(checks, await extra.readyDetails().catch(() => ({})));
@@ -78,10 +84,11 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
     send,
     ...(extra.admin ? { admin: extra.admin } : {}),
     ...(extra.config ? { config: extra.config } : {}),
+    ...(extra.deadLetters ? { deadLetters: extra.deadLetters } : {}),
     data,
     ...(extra.pages ? { pages: extra.pages } : {}),
   });
-  return { app, send, templates: cache, metrics, closers: [closer] as Closer[] };
+  return { app, send, templates: cache, metrics, closers: [closer, apps.closer] as Closer[] };
 }
 
 /**

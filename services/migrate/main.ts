@@ -1,9 +1,9 @@
 // `npm run migrate`: applies the database migrations and exits.
-import { loadConfig } from '../../pkg/config/config.ts';
+import { configOrExit } from '../../pkg/config/config.ts';
 import { openDb, redactUrl } from '../../pkg/store/db.ts';
 import { migrateToLatest } from '../../pkg/store/migrate.ts';
 
-const config = loadConfig();
+const config = configOrExit('migrate');
 const { db, dialect } = openDb(config.databaseUrl);
 try {
   const applied = await migrateToLatest(db, dialect);

@@ -165,6 +165,7 @@ describe('admin /accounts (mysql)', () => {
       channel: 'sandbox',
       messageType: 'notice',
       accountId: a.id,
+      appId: (await t.call('POST', '/v1/admin/apps', { name: 'owner' })).body.id,
       content: { text: 'x' },
     });
     const busy = await t.call('DELETE', `/v1/admin/accounts/${a.id}`);

@@ -47,6 +47,7 @@ describe('admin auth (mysql)', () => {
       channel: 'sandbox',
       messageType: 'notice',
       accountId: 1,
+      appId: 1,
       content: { text: 'Hello {$name}' },
     });
   });

@@ -2,11 +2,18 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { CHANNELS } from '../../domain/channels.ts';
 import { validationError } from '../../domain/errors.ts';
-import { MAX_PAGE_SIZE } from '../../store/repo-kit.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../store/repo-kit.ts';
 import { TEMPLATE_STATUSES } from '../../store/template-rules.ts';
 
-/** Empty query values (`?name=`) mean "not given". */
-const opt = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
+/**
+ * Empty query values (`?name=`) mean "not given"; of a repeated one (`?page=1&page=2`) the first
+ * counts, whether the query comes from `c.req.query()` or a route validator (which gives arrays).
+ */
+const opt = <S extends z.ZodType>(s: S) =>
+  z.preprocess((raw) => {
+    const v = Array.isArray(raw) ? raw[0] : raw;
+    return v === '' ? undefined : v;
+  }, s.optional());
 
 /**
  * Query of the admin list routes: `?page=&pageSize=&channel=&name=&status=&includeDeleted=`.
@@ -15,12 +22,24 @@ const opt = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === '' ? undef
  * @example listQuerySchema.parse({ page: '2', includeDeleted: 'true' }) // { page: 2, includeDeleted: true }
  */
 export const listQuerySchema = z.object({
-  page: opt(z.coerce.number().int().min(1).max(1_000_000)),
-  pageSize: opt(z.coerce.number().int().min(1).max(MAX_PAGE_SIZE)),
-  name: opt(z.string().max(128)),
-  channel: opt(z.enum(CHANNELS)),
-  status: opt(z.enum(TEMPLATE_STATUSES)),
-  includeDeleted: opt(z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')),
+  page: opt(z.coerce.number().int().min(1).max(1_000_000).describe('Page number, from 1')),
+  pageSize: opt(
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_PAGE_SIZE)
+      .describe(`Items per page (default ${DEFAULT_PAGE_SIZE})`),
+  ),
+  name: opt(z.string().max(128).describe('Only names containing this text')),
+  channel: opt(z.enum(CHANNELS).describe('Only this channel')),
+  status: opt(z.enum(TEMPLATE_STATUSES).describe('Only this status')),
+  includeDeleted: opt(
+    z
+      .enum(['true', 'false', '1', '0'])
+      .describe('List soft-deleted rows too')
+      .transform((v) => v === 'true' || v === '1'),
+  ),
 });
 
 export type ListQuery = z.output<typeof listQuerySchema>;

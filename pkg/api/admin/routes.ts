@@ -1,17 +1,20 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { catalog } from '../../channels/catalog.ts';
 import type { TestResult } from '../../channels/definition.ts';
 import type { Repos } from '../../store/repos.ts';
 import { type Logger, silentLogger } from '../../telemetry/logger.ts';
 import { accountRoutes } from './accounts.ts';
 import { appRoutes } from './apps.ts';
+import { crowdRunRoutes } from './crowd.ts';
 import type { ChangeHook } from './hooks.ts';
 import { providerRoutes } from './providers.ts';
 import { templateRoutes } from './templates.ts';
 
 /** What the admin API needs. */
 export type AdminDeps = {
-  repos: Pick<Repos, 'apps' | 'accounts' | 'templates' | 'crowds'>;
+  repos: Pick<Repos, 'apps' | 'accounts' | 'templates' | 'crowds' | 'crowdRuns'>;
+  /** Largest crowd upload (config `CROWD_MAX_BYTES`; default 100 MiB). */
+  crowdMaxBytes?: number;
   /** Called after a template changed (create, update, start/pause, delete, restore). */
   onTemplateChanged?: ChangeHook;
   /** Called after an account changed (senders cache decrypted configs). */
@@ -22,16 +25,19 @@ export type AdminDeps = {
 };
 
 /**
- * The admin API as a plain Hono app, to mount at `/v1/admin` behind the admin auth middleware.
- * Errors are thrown as `AppError`; the host app's `errorHandler` turns them into responses.
+ * The admin API, to mount at `/v1/admin` behind the admin auth middleware. Errors are thrown as
+ * `AppError`; the host app's `errorHandler` turns them into responses. An OpenAPIHono whose
+ * sub-routers are OpenAPIHono too: each `.route()` copies a sub-router's operations with its
+ * prefix, so mounting this with `app.route('/v1/admin', …)` on the OpenAPIHono root puts them in
+ * `/openapi.json` as `/v1/admin/apps/{id}` and so on (a plain Hono in between would drop them).
  *
  * @example
  * app.use('/v1/admin/*', auth({ adminToken }));
  * app.route('/v1/admin', adminRoutes({ repos, onTemplateChanged: (id) => publish(id) }));
  */
-export function adminRoutes(deps: AdminDeps): Hono {
+export function adminRoutes(deps: AdminDeps): OpenAPIHono {
   const log = deps.log ?? silentLogger;
-  const admin = new Hono();
+  const admin = new OpenAPIHono();
   admin.route('/apps', appRoutes({ apps: deps.repos.apps, log }));
   admin.route(
     '/accounts',
@@ -48,9 +54,12 @@ export function adminRoutes(deps: AdminDeps): Hono {
     templateRoutes({
       templates: deps.repos.templates,
       crowds: deps.repos.crowds,
+      crowdRuns: deps.repos.crowdRuns,
+      ...(deps.crowdMaxBytes ? { crowdMaxBytes: deps.crowdMaxBytes } : {}),
       log,
       ...(deps.onTemplateChanged ? { onTemplateChanged: deps.onTemplateChanged } : {}),
     }),
   );
+  admin.route('/crowd-runs', crowdRunRoutes({ runs: deps.repos.crowdRuns }));
   return admin;
 }

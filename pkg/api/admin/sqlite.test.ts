@@ -77,7 +77,9 @@ describe('admin API (sqlite)', () => {
 
   test('templates: minimal body, pause/start, crowd, delete/restore', async () => {
     const sb = (await t.call('GET', '/v1/admin/accounts?channel=sandbox')).body.items[0];
+    const owner = (await t.call('POST', '/v1/admin/apps', { name: 'owner' })).body.id;
     const c = await t.call('POST', '/v1/admin/templates', {
+      appId: owner,
       name: 'welcome',
       channel: 'sandbox',
       messageType: 'notice',

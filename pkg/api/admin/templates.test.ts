@@ -6,8 +6,10 @@ describe('admin /templates (mysql)', () => {
   let t: AdminTestApp;
   let sandboxAccount: number;
   let emailAccount: number;
+  let owner: number;
   before(async () => {
     t = await adminTestApp('mysql');
+    owner = (await t.call('POST', '/v1/admin/apps', { name: 'owner' })).body.id;
     sandboxAccount = (
       await t.call('POST', '/v1/admin/accounts', {
         name: 'sb',
@@ -34,6 +36,7 @@ describe('admin /templates (mysql)', () => {
       channel: 'sandbox',
       messageType: 'notice',
       accountId: 1,
+      appId: owner,
       content: { text: 'Hello {$name}' },
     });
     assert.equal(r.status, 201);
@@ -48,7 +51,13 @@ describe('admin /templates (mysql)', () => {
   });
 
   test('POST validation: 422 naming content fields, account, enums, zone, cron', async () => {
-    const email = { name: 'zz-invalid', channel: 'email', messageType: 'notice', accountId: emailAccount };
+    const email = {
+      name: 'zz-invalid',
+      channel: 'email',
+      messageType: 'notice',
+      accountId: emailAccount,
+      appId: owner,
+    };
     const cases: [unknown, string][] = [
       [{ ...email, content: { text: 'no subject' } }, 'content.subject'],
       [{ ...email, content: { subject: 's' } }, 'content.html'],
@@ -81,6 +90,7 @@ describe('admin /templates (mysql)', () => {
       channel: 'email',
       messageType: 'notice',
       accountId: emailAccount,
+      appId: owner,
       content: { subject: 'Order {{id}}', html: '<p>{{id}}</p>' },
     });
     const email = await t.call('GET', '/v1/admin/templates?channel=email');
@@ -104,6 +114,7 @@ describe('admin /templates (mysql)', () => {
       channel: 'sandbox',
       messageType: 'marketing',
       accountId: sandboxAccount,
+      appId: owner,
       content: { text: 'a' },
     });
     const r = await t.call('PATCH', `/v1/admin/templates/${tpl.id}`, {
@@ -124,6 +135,7 @@ describe('admin /templates (mysql)', () => {
     const badContent = await t.call('PATCH', `/v1/admin/templates/${tpl.id}`, {
       channel: 'email',
       accountId: emailAccount,
+      appId: owner,
     });
     assert.equal(badContent.status, 422);
     assert.equal(badContent.body.error.details[0].path, 'content.subject');
@@ -143,6 +155,7 @@ describe('admin /templates (mysql)', () => {
       channel: 'sandbox',
       messageType: 'marketing',
       accountId: sandboxAccount,
+      appId: owner,
       content: { text: 'x' },
       cron: '0 9 * * *',
       timezone: 'Asia/Shanghai',
@@ -164,6 +177,7 @@ describe('admin /templates (mysql)', () => {
       channel: 'sandbox',
       messageType: 'auth',
       accountId: sandboxAccount,
+      appId: owner,
       content: { text: 'code {$code}' },
     });
     assert.equal((await t.call('DELETE', `/v1/admin/templates/${tpl.id}`)).status, 204);
@@ -177,5 +191,64 @@ describe('admin /templates (mysql)', () => {
     assert.ok(await t.repos.templates.getActive(tpl.id));
     assert.equal((await t.call('POST', '/v1/admin/templates/999999/restore')).status, 404);
     assert.equal((await t.call('DELETE', '/v1/admin/templates/999999')).status, 404);
+  });
+
+  test('preview renders with sample variables as a send would; draft preview for the editor', async () => {
+    const { body: tpl } = await t.call('POST', '/v1/admin/templates', {
+      name: 'preview',
+      channel: 'email',
+      messageType: 'notice',
+      accountId: emailAccount,
+      appId: owner,
+      content: { subject: 'Hi {$name}', html: '<p>{$name}</p>' },
+    });
+    const ok = await t.call('POST', `/v1/admin/templates/${tpl.id}/preview`, {
+      variables: { name: '<Ann>' },
+    });
+    assert.equal(ok.status, 200);
+    // The html part escapes the variable, as the handler renders it.
+    assert.deepEqual(ok.body, {
+      content: { subject: 'Hi <Ann>', html: '<p>&lt;Ann&gt;</p>' },
+      placeholders: ['name'],
+    });
+    const gap = await t.call('POST', `/v1/admin/templates/${tpl.id}/preview`, { variables: {} });
+    assert.equal(gap.status, 422);
+    assert.equal(gap.body.error.code, 'MISSING_VARIABLES');
+    assert.equal((await t.call('POST', '/v1/admin/templates/999999/preview', { variables: {} })).status, 404);
+    assert.equal((await t.call('POST', `/v1/admin/templates/${tpl.id}/preview`, { vars: {} })).status, 422);
+    const draft = await t.call('POST', '/v1/admin/templates/preview', {
+      channel: 'sandbox',
+      content: { text: 'Code {$code}' },
+      variables: { code: '1234' },
+    });
+    assert.deepEqual(draft.body, { content: { text: 'Code 1234' }, placeholders: ['code'] });
+    assert.equal(
+      (await t.call('POST', '/v1/admin/templates/preview', { channel: 'fax', content: {}, variables: {} }))
+        .status,
+      422,
+    );
+  });
+
+  test('templates filter by message type and owning app; version moves on each edit', async () => {
+    const other = (await t.call('POST', '/v1/admin/apps', { name: 'other' })).body.id;
+    const { body: tpl } = await t.call('POST', '/v1/admin/templates', {
+      name: 'mine',
+      channel: 'sandbox',
+      messageType: 'marketing',
+      accountId: sandboxAccount,
+      appId: other,
+      content: { text: 'x' },
+    });
+    assert.equal(tpl.version, 1);
+    const list = await t.call('GET', `/v1/admin/templates?appId=${other}&messageType=marketing`);
+    assert.deepEqual(
+      list.body.items.map((x: { id: number }) => x.id),
+      [tpl.id],
+    );
+    const edited = await t.call('PATCH', `/v1/admin/templates/${tpl.id}`, { sharedWithApps: [owner] });
+    assert.deepEqual([edited.body.version, edited.body.sharedWithApps], [2, [owner]]);
+    const bad = await t.call('PATCH', `/v1/admin/templates/${tpl.id}`, { sharedWithApps: [424242] });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.error.details[0].path, 'sharedWithApps.0');
   });
 });

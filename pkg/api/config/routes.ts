@@ -1,9 +1,12 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.ts';
 import { LIVE_CONFIG_NAME, type LiveConfig, parseLiveConfig } from '../../pipeline/live-config-schema.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { jsonBody } from '../body.ts';
+import { throwOnInvalid } from '../openapi.ts';
+import { configRoutesSpec as spec } from './openapi.ts';
+import { sensitiveWordsRoutes } from './sensitive-words.ts';
 
 /**
  * One recorded change of a named config value (the shape `createConfigStore` in pkg/store returns).
@@ -48,6 +51,11 @@ function actorOf(header: string | undefined): string {
   return actor;
 }
 
+const badLimit = () =>
+  new AppError('VALIDATION_FAILED', 422, 'invalid query: limit: must be 1..1000', [
+    { path: 'limit', message: 'must be an integer from 1 to 1000' },
+  ]);
+
 /**
  * Admin routes of the live config, mounted at `/v1/admin/config` behind the admin auth:
  * - `GET /` → the config in force (defaults filled in);
@@ -55,6 +63,7 @@ function actorOf(header: string | undefined): string {
  *   stored with its audit entry, then announced so handlers apply it within seconds;
  * - `PATCH /` → replaces only the top-level sections given;
  * - `GET /history?limit=50` → `{ items: [{ at (ISO), actor, old, new }], total }`, newest first.
+ * Described in openapi.ts beside this file.
  *
  * @example app.route('/v1/admin/config', configRoutes({ store, publish: () => publishConfigChanged(redis, keys) }));
  */
@@ -64,9 +73,9 @@ export function configRoutes(opts: {
   /** The platform zone for defaults (env `TIMEZONE`). */
   timezone?: string;
   log?: Logger;
-}): Hono {
+}): OpenAPIHono {
   const { store } = opts;
-  const app = new Hono();
+  const app = new OpenAPIHono({ defaultHook: throwOnInvalid });
 
   const read = async (): Promise<LiveConfig> => {
     const raw = await store.get(LIVE_CONFIG_NAME);
@@ -91,36 +100,47 @@ export function configRoutes(opts: {
     return next;
   };
 
-  app.get('/', async (c) => c.json(await read()));
+  app.openapi(spec.get, async (c) => c.json(await read(), 200));
 
-  app.put('/', async (c) => {
+  app.openapi(spec.put, async (c) => {
     const actor = actorOf(c.req.header('x-actor'));
-    return c.json(await save(await jsonBody(c, z.unknown()), actor));
+    return c.json(await save(await jsonBody(c, z.unknown()), actor), 200);
   });
 
-  app.patch('/', async (c) => {
+  app.openapi(spec.patch, async (c) => {
     const actor = actorOf(c.req.header('x-actor'));
     // Sections given replace the current ones; the merge is then validated as a whole.
     const patch = await jsonBody(c, z.record(z.string(), z.unknown()));
-    return c.json(await save({ ...(await read()), ...patch }, actor));
+    return c.json(await save({ ...(await read()), ...patch }, actor), 200);
   });
 
-  app.get('/history', async (c) => {
-    const raw = c.req.query('limit') ?? '50';
-    const limit = Number(raw);
-    if (!/^\d{1,4}$/.test(raw) || limit < 1 || limit > 1000) {
-      throw new AppError('VALIDATION_FAILED', 422, 'invalid query: limit: must be 1..1000', [
-        { path: 'limit', message: 'must be an integer from 1 to 1000' },
-      ]);
-    }
-    const items = (await store.history(LIVE_CONFIG_NAME, limit)).map((e) => ({
-      at: new Date(e.at).toISOString(),
-      actor: e.actor,
-      old: e.old ?? null,
-      new: e.new,
-    }));
-    return c.json({ items, total: items.length });
-  });
+  app.openapi(
+    spec.history,
+    async (c) => {
+      const limit = Number(c.req.valid('query').limit ?? '50');
+      const items = (await store.history(LIVE_CONFIG_NAME, limit)).map((e) => ({
+        at: new Date(e.at).toISOString(),
+        actor: e.actor,
+        old: e.old ?? null,
+        new: e.new,
+      }));
+      return c.json({ items, total: items.length }, 200);
+    },
+    // This route's own 422 (its message was there before the route was described).
+    (result): undefined => {
+      if (!result.success) throw badLimit();
+    },
+  );
 
+  // Bulk edits of the sensitive-words dictionary (a section of this same config).
+  app.route(
+    '/sensitive-words',
+    sensitiveWordsRoutes({
+      store,
+      publish: opts.publish,
+      ...(opts.timezone ? { timezone: opts.timezone } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    }),
+  );
   return app;
 }

@@ -2,16 +2,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startHandlerProcess } from '../../../services/handler/wire.ts';
-import { standardRouters } from '../../../services/ingest/routers.ts';
-import { startIngest } from '../../../services/ingest/wire.ts';
 import { loadConfig } from '../../config/config.ts';
 import { withDevSecrets } from '../../config/dev-secrets.ts';
 import { type Core, openCore } from '../../process/core.ts';
 import type { Closer } from '../../process/shutdown.ts';
-import { connectRedis } from '../../redis/client.ts';
-import { startAggregator } from '../../stats/index.ts';
 import { platformEnv, sandboxTemplate } from '../../testkit/platform.ts';
+import { startStack } from '../../testkit/stack.ts';
 import { testDb, testRedis, waitFor } from '../../testkit/testkit.ts';
 import { consoleRoutes } from './routes.ts';
 
@@ -84,32 +80,15 @@ describe('console in headless Chromium against the real ingest, handler and aggr
       ),
       'console-test',
     );
-    const { routers, closers: routerClosers } = standardRouters(core);
-    const ingest = await startIngest(core, { ...routers, pages: consoleRoutes({}) });
-    base = `http://127.0.0.1:${ingest.port}`;
-    const handler = await startHandlerProcess(core);
-    const blocking = connectRedis(core.config.redisUrl, 'blocking');
-    const aggregator = await startAggregator({
-      redis: core.redis,
-      blocking,
-      keys: core.keys,
-      partitions: core.config.eventPartitions,
-      timezone: core.config.timezone,
-      traceTtlDays: 1,
-      counterTtlDays: 1,
-      log: core.log,
-      blockMs: 200,
-    });
-    closers.push(
-      ...core.closers,
-      { name: 'blocking', close: () => blocking.disconnect() },
-      { name: 'aggregator', close: () => aggregator.close() },
-      ...routerClosers,
-      ...ingest.closers,
-      ...handler.closers,
-    );
+    const stack = await startStack(core, { pages: consoleRoutes({}) });
+    base = stack.base;
+    closers.push(...stack.closers);
     templateId = (
-      await sandboxTemplate(core.repos, { text: 'Hello {$name}, welcome aboard' }, { name: 'welcome' })
+      await sandboxTemplate(
+        core.repos,
+        { text: 'Hello {$name}, welcome aboard' },
+        { name: 'welcome', appId: (await core.repos.apps.create({ name: 'owner' })).app.id },
+      )
     ).templateId;
   });
 
@@ -150,6 +129,9 @@ describe('console in headless Chromium against the real ingest, handler and aggr
       await page.click('#app-create');
       // Polled from Node: page.waitForFunction would eval in the page, which the CSP forbids.
       await waitFor('app key filled in', async () => (await page.inputValue('#app-key')).length > 10);
+      // Templates belong to one app: share the owner's template with the app the page made.
+      const made = (await core.repos.apps.list({})).items.map((a) => a.id);
+      await core.repos.templates.update(templateId, { sharedWithApps: made });
 
       // Bad variables never reach the API.
       await page.locator('#templates-body tr', { hasText: 'welcome' }).click();

@@ -46,7 +46,7 @@ describe('data API', () => {
     app.onError(errorHandler(silentLogger));
     app.notFound(notFoundHandler);
     const readAuth = auth({ adminToken: ADMIN, lookupApp, mode: 'app-or-admin' });
-    for (const p of ['/v1/messages/*', '/v1/receivers/*', '/v1/templates/*', '/v1/events/*'])
+    for (const p of ['/v1/messages', '/v1/messages/*', '/v1/receivers/*', '/v1/templates/*', '/v1/events/*'])
       app.use(p, readAuth);
     app.route(
       '/',
@@ -56,7 +56,7 @@ describe('data API', () => {
         partitions: N,
         timezone: TZ,
         subscriber,
-        templateExists: async (id) => id !== 404,
+        templateOwner: async (id) => (id === 404 ? undefined : 1),
         now: () => NOW,
       }),
     );
@@ -76,7 +76,7 @@ describe('data API', () => {
         messageType: 'notice',
         acceptedAt: at,
       });
-      await ledger.accept({ ...d, appId: 1 }, at);
+      await ledger.accept({ ...d, appId: 1 }, at, undefined, 3);
       assert.equal((await ledger.begin(d, 'h1', at + 5, false, account)).kind, 'go');
       if (k === 0) {
         assert.ok(await ledger.finish(d, 'sent', { at: at + 20, providerMessageId: 'smtp-1', account }));
@@ -120,9 +120,15 @@ describe('data API', () => {
     assert.deepEqual(body, {
       messageId: ids[1],
       templateId: 5,
+      templateVersion: 3,
       receiver: 'ann+news@example.com',
       channel: 'email',
       messageType: 'notice',
+      appId: 1,
+      requestId: 'req-1',
+      bizId: null,
+      accountId: 2,
+      provider: 'smtp',
       state: 'dead_lettered',
       timeline: [
         { state: 'accepted', at: new Date(NOW - 30_000).toISOString(), reason: '' },
@@ -276,17 +282,19 @@ describe('data API', () => {
         'live events of template 7',
         async () => {
           const t = NOW + round++ * 1000;
-          const mk = (templateId: number): LifecycleEvent => ({
+          const mk = (templateId: number, appId = 1): LifecycleEvent => ({
             messageId: newId(t),
             templateId,
-            receiver: 'bob',
+            appId,
+            receiver: appId === 1 ? 'bob' : 'eve',
             channel: 'sandbox',
             messageType: 'notice',
             state: 'sent',
             at: t,
             reason: '',
           });
-          await writeEvents(r.redis, r.keys, N, [mk(6), mk(7), mk(6)]);
+          // Template 7 sent by another app (shared with it) is that app's: not in this app's tail.
+          await writeEvents(r.redis, r.keys, N, [mk(6), mk(7, 2), mk(7), mk(6)]);
           await new Promise((res) => setTimeout(res, 250));
           return frames().length > 0;
         },
@@ -295,6 +303,10 @@ describe('data API', () => {
       const got = frames();
       assert.ok(got.every((e) => e.templateId === 7 && e.state === 'sent' && typeof e.at === 'string'));
       assert.ok(got.every((e) => typeof e.id === 'string' && typeof e.messageId === 'string'));
+      assert.ok(
+        got.every((e) => e.receiver === 'bob'),
+        "another app's events are filtered out",
+      );
 
       await reader.cancel();
       await pump;

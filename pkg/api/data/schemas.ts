@@ -20,13 +20,25 @@ export const messageTraceSchema = z
   .object({
     messageId: z.string(),
     templateId: z.number().int(),
+    templateVersion: z.number().int().nullable().openapi({ description: 'Version accepted with' }),
     receiver: z.string(),
     channel: z.string(),
     messageType: z.string(),
+    appId: z.number().int().nullable().openapi({ description: 'The sending app' }),
+    requestId: z.string().nullable(),
+    bizId: z.string().nullable(),
+    accountId: z.number().int().nullable().openapi({ description: 'Account of the last attempt' }),
+    provider: z.string().nullable().openapi({ description: 'Provider of the last attempt' }),
     state,
     timeline: z.array(z.object({ state, at: iso, reason: z.string() })),
   })
-  .openapi('MessageTrace');
+  .openapi('MessageTrace', {
+    description: 'No rendered content: personal data stays out of traces.',
+  });
+
+export const messageListSchema = z
+  .object({ items: z.array(messageTraceSchema), total: z.number().int() })
+  .openapi('MessageList');
 
 export const receiverMessagesSchema = z
   .object({

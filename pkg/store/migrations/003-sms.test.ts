@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testDb } from '../../testkit/testkit.ts';
 import { sms } from './003-sms.ts';
+import { tenancy } from './004-tenancy.ts';
 
 for (const dialect of ['sqlite', 'mysql'] as const) {
   describe(`migration 003-sms (${dialect})`, () => {
@@ -61,6 +62,8 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       await record('m1');
       await assert.rejects(record('m1'), 'message_id is unique');
 
+      // Migrations go down in reverse order: the later one first.
+      await tenancy(dialect).down!(t.db);
       await sms(dialect).down!(t.db);
       assert.equal(await nullable('templates', 'account_id'), false);
       assert.equal(await nullable('sms_records', 'segments'), undefined);
@@ -77,10 +80,15 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
         ],
       );
       await sms(dialect).up(t.db);
+      await tenancy(dialect).up(t.db);
       assert.equal(await nullable('templates', 'account_id'), true);
       assert.equal(await nullable('sms_records', 'segments'), true);
       await template(null);
       assert.equal((await t.db.selectFrom('templates').select('id').execute()).length, 3);
+      await tenancy(dialect).down!(t.db);
+      await sms(dialect).down!(t.db);
+      await sms(dialect).up(t.db);
+      await tenancy(dialect).up(t.db);
     });
   });
 }

@@ -68,6 +68,7 @@ export function createSandboxClient(
         content,
         sentAt: kit.now(),
         templateId: delivery.templateId,
+        appId: delivery.appId ?? null,
       };
       try {
         await store(JSON.stringify(item));

@@ -55,18 +55,40 @@ describe('sandbox channel', () => {
     assert.equal(all.total, 25);
     assert.equal(all.items.length, 10);
     const first = all.items[0]!;
-    assert.deepEqual(Object.keys(first).sort(), ['content', 'messageId', 'receiver', 'sentAt', 'templateId']);
+    assert.deepEqual(Object.keys(first).sort(), [
+      'appId',
+      'content',
+      'messageId',
+      'receiver',
+      'sentAt',
+      'templateId',
+    ]);
     assert.equal(first.sentAt, 1234);
     assert.equal(first.templateId, 3);
 
-    const d = delivery('bob@x.com');
+    const d = { ...delivery('bob@x.com'), appId: 7 };
     const o = await sender.send({ delivery: d, template, content: { text: 'Hello Bob' } });
     assert.deepEqual(o, { ok: true, providerMessageId: d.id });
     const bob = await readSandboxInbox(r.redis, r.keys, { receiver: 'bob@x.com', limit: 5 });
     assert.equal(bob.total, 1);
-    assert.deepEqual(bob.items, [
-      { messageId: d.id, receiver: 'bob@x.com', content: { text: 'Hello Bob' }, sentAt: 1234, templateId: 3 },
-    ]);
+    const bobItem = {
+      messageId: d.id,
+      receiver: 'bob@x.com',
+      content: { text: 'Hello Bob' },
+      sentAt: 1234,
+      templateId: 3,
+      appId: 7,
+    };
+    assert.deepEqual(bob.items, [bobItem]);
+    // An app reads only what it sent, with or without a receiver filter.
+    assert.deepEqual(await readSandboxInbox(r.redis, r.keys, { limit: 50, appId: 7 }), {
+      items: [bobItem],
+      total: 1,
+    });
+    assert.deepEqual(await readSandboxInbox(r.redis, r.keys, { receiver: 'bob@x.com', limit: 5, appId: 8 }), {
+      items: [],
+      total: 0,
+    });
     const newest = await readSandboxInbox(r.redis, r.keys, { limit: 1 });
     assert.equal(newest.items[0]!.messageId, d.id, 'newest first');
 

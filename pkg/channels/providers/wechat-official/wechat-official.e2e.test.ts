@@ -41,7 +41,9 @@ describe('WeChat official account through two handler processes: one token refre
       provider: 'wechat',
       config: { appId: fake.appId, appSecret: fake.appSecret, baseUrl: fake.baseUrl },
     });
+    const shop = await fleet.core.repos.apps.create({ name: 'shop' });
     const tpl = await fleet.core.repos.templates.create({
+      appId: shop.app.id,
       name: 'order shipped',
       channel: 'wechat_official',
       messageType: 'notice',
@@ -53,7 +55,7 @@ describe('WeChat official account through two handler processes: one token refre
     });
     const client = createClient({
       baseUrl: fleet.base,
-      apiKey: (await fleet.core.repos.apps.create({ name: 'shop' })).apiKey,
+      apiKey: shop.apiKey,
     });
     const sendWave = async (from: number, n: number): Promise<string[]> => {
       const receivers = followers.slice(from, from + n);

@@ -50,7 +50,9 @@ describe('WeCom app through two handler processes: one token refresh for the fle
         baseUrl: fake.baseUrl,
       },
     });
+    const shop = await fleet.core.repos.apps.create({ name: 'shop' });
     const tpl = await fleet.core.repos.templates.create({
+      appId: shop.app.id,
       name: 'order shipped',
       channel: 'wecom_app',
       messageType: 'notice',
@@ -59,7 +61,7 @@ describe('WeCom app through two handler processes: one token refresh for the fle
     });
     const client = createClient({
       baseUrl: fleet.base,
-      apiKey: (await fleet.core.repos.apps.create({ name: 'shop' })).apiKey,
+      apiKey: shop.apiKey,
     });
     const sendWave = async (from: number, n: number): Promise<string[]> => {
       const receivers = Array.from({ length: n }, (_, i) => `u${from + i}`);

@@ -61,6 +61,10 @@ describe('WeCom app messages (wecom_app/wecom)', () => {
     status: 'active',
     shield: 'none',
     timezone: null,
+    appId: 1,
+    sharedWithApps: [],
+    version: 1,
+    sensitive: 'none',
     updatedAt: 0,
   };
   const delivery = (receiver: string): Delivery =>

@@ -1,0 +1,80 @@
+import type { Redis } from 'ioredis';
+import { cachedLookup } from '../cache/cached-lookup.ts';
+import { connectRedis } from '../redis/client.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { AppsRepo } from '../store/apps.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+/** What auth needs of an app found by its key hash. */
+export type AppByKey = { id: number; name: string; rateLimit: number | null };
+
+/** Methods of the apps repository after which a cached key lookup may be wrong. */
+const CHANGING = ['update', 'softDelete', 'restore', 'rotateKey'] as const;
+
+/**
+ * The apps repository, announcing on `keys.appChanged()` every change that alters what a key
+ * lookup answers (key rotated, app deleted or restored, rate limit changed), so every ingest
+ * instance drops its cached answers at once instead of waiting for their TTL. Wrapped where the
+ * repositories are built, so the admin API and any other writer announce alike.
+ *
+ * @example const apps = announcingApps(repos.apps, { redis, keys });
+ * await apps.rotateKey(3); // every subscribed lookup forgets app 3's old key now
+ */
+export function announcingApps(
+  repo: AppsRepo,
+  deps: { redis: Pick<Redis, 'publish'>; keys: Pick<Keys, 'appChanged'> },
+): AppsRepo {
+  const announce = (id: number) => deps.redis.publish(deps.keys.appChanged(), String(id));
+  const wrapped: Record<string, unknown> = { ...repo };
+  for (const name of CHANGING) {
+    const method = repo[name] as (id: number, ...rest: unknown[]) => Promise<unknown>;
+    wrapped[name] = async (id: number, ...rest: unknown[]) => {
+      const out = await method(id, ...rest);
+      // Awaited: the answer to a rotation must mean the old key no longer works anywhere.
+      await announce(id);
+      return out;
+    };
+  }
+  return Object.freeze(wrapped) as AppsRepo;
+}
+
+/**
+ * The key lookup of the auth middleware: cached (a database round trip per request would cap
+ * ingest far below what Redis takes; unknown keys are cached too, so a flood of bad keys does not
+ * reach the database), and emptied whenever any process announces an app change, and after the
+ * subscriber connection comes back (announcements may have been missed meanwhile). The TTL only
+ * bounds staleness if the subscription itself is broken.
+ *
+ * @example
+ * const { lookup, closer } = subscribedAppLookup({ load: (h) => repos.apps.findByKeyHash(h), redisUrl, keys, log });
+ * await lookup(hashApiKey(key)); // { id, name, rateLimit } | undefined
+ */
+export function subscribedAppLookup(deps: {
+  load: (apiKeyHash: string) => Promise<AppByKey | undefined>;
+  redisUrl: string;
+  keys: Pick<Keys, 'appChanged'>;
+  log: Logger;
+  ttlMs?: number;
+}) {
+  const lookup = cachedLookup(deps.load, { ttlMs: deps.ttlMs ?? 5000 });
+  const sub = connectRedis(deps.redisUrl, 'subscriber');
+  const channel = deps.keys.appChanged();
+  let subscribed = false;
+  const subscribe = () => {
+    // Every (re)connect: what changed while the connection was down was not announced to us.
+    lookup.invalidate();
+    if (subscribed) return; // ioredis re-subscribes by itself after a reconnect
+    subscribed = true;
+    sub.subscribe(channel).catch((err) => {
+      subscribed = false;
+      deps.log.error({ err }, 'app change subscription failed');
+    });
+  };
+  if (sub.status === 'ready') subscribe();
+  sub.on('ready', subscribe);
+  sub.on('message', (ch) => {
+    // Cached answers are keyed by key hash, not app id: forget them all (app changes are rare).
+    if (ch === channel) lookup.invalidate();
+  });
+  return { lookup, closer: { name: 'app-subscriber', close: () => sub.quit() } };
+}
