@@ -263,18 +263,41 @@ describe('tenancy: two apps, two ingest instances', () => {
     })();
     try {
       await waitFor('ready', () => text.includes('event: ready'));
-      const a = await send(keyA, tplA, [receiver(20)], 'live');
-      const b = await send(keyB, tplB, [receiver(21)], 'live');
-      const idB = (b.body.messageIds as string[])[0]!;
-      const idA = (a.body.messageIds as string[])[0]!;
+      const sendOne = async (key: string, templateId: number, to: string) =>
+        ((await send(key, templateId, [to], 'live')).body.messageIds as string[])[0]!;
+      // The aggregator notices a new subscriber within its check period: until then it does not
+      // publish, so B sends (one more every second) until its events flow.
+      let probe = await sendOne(keyB, tplB, receiver(21));
+      let probedAt = Date.now();
       await waitFor(
-        'B’s message reaches sent in B’s stream',
-        () => text.includes(idB) && /"state":"sent"/.test(text),
+        'B’s events flow into B’s stream',
+        async () => {
+          if (text.includes(probe)) return true;
+          if (Date.now() - probedAt > 1000) {
+            probe = await sendOne(keyB, tplB, receiver(21));
+            probedAt = Date.now();
+          }
+          return false;
+        },
+        30_000,
       );
-      // A's message was folded no later than B's (sent first, same handler): it would be there.
-      await waitFor(
-        'A’s message is sent',
-        async () => (await call('GET', `/v1/messages/${idA}`, keyA)).body.state === 'sent',
+      // A message of A, folded (so published) before B's next one is even sent: if the filter let
+      // it through, it would be in the stream before B's.
+      const idA = await sendOne(keyA, tplA, receiver(20));
+      await waitFor('A’s message is folded as sent', async () => {
+        const day = todayIn(core.config.timezone, Date.now());
+        const got = await call(
+          'GET',
+          `/v1/receivers/${encodeURIComponent(receiver(20))}/messages?day=${day}`,
+          keyA,
+        );
+        return ((got.body.items ?? []) as { messageId: string; state: string }[]).some(
+          (m) => m.messageId === idA && m.state === 'sent',
+        );
+      });
+      const idB = await sendOne(keyB, tplB, receiver(22));
+      await waitFor('B’s next message reaches sent in B’s stream', () =>
+        text.split('\n\n').some((f) => f.includes(idB) && f.includes('"state":"sent"')),
       );
       assert.equal(text.includes(idA), false, 'no event of another app');
     } finally {
