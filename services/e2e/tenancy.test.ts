@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../pkg/config/config.ts';
 import { withDevSecrets } from '../../pkg/config/dev-secrets.ts';
+import { newId } from '../../pkg/domain/ids.ts';
 import { type Core, openCore } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
 import { todayIn } from '../../pkg/stats/buckets.ts';
@@ -168,11 +169,13 @@ describe('tenancy: two apps, two ingest instances', () => {
     assert.equal(own.body.receiver, receiver(1), 'the address as the caller wrote it');
     assert.equal('content' in own.body, false, 'no rendered content in traces');
     const foreign = await call('GET', `/v1/messages/${msgA[0]}`, keyB);
-    const unknown = await call('GET', '/v1/messages/01KXXXXXXXXXXXXXXXXXXXXXXX', keyB);
+    // A well-formed id that no message has: its 404 is what "missing" looks like.
+    const neverSent = newId(Date.now());
+    const unknown = await call('GET', `/v1/messages/${neverSent}`, keyB);
     assert.equal(foreign.status, 404);
     assert.deepEqual(
       foreign.body,
-      JSON.parse(JSON.stringify(unknown.body).replaceAll('01KXXXXXXXXXXXXXXXXXXXXXXX', msgA[0]!)),
+      JSON.parse(JSON.stringify(unknown.body).replaceAll(neverSent, msgA[0]!)),
     );
     assert.equal((await call('GET', `/v1/messages/${msgB[0]}`, keyB)).status, 200);
     assert.equal((await call('GET', `/v1/messages/${msgA[0]}`, core.config.adminToken)).status, 200);
