@@ -1,17 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Redis } from 'ioredis';
-import type { ZodError } from 'zod';
 import { readSandboxInbox } from '../channels/providers/sandbox/inbox.ts';
-import { validationError } from '../domain/errors.ts';
-import { errorSchema } from '../ingest/schemas.ts';
 import type { Keys } from '../redis/keys.ts';
 import { scopeOf } from '../tenancy/caller.ts';
 import type { AuthEnv } from './auth.ts';
-
-const err = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorSchema } },
-});
+import { errorResponses, TAGS, throwOnInvalid } from './openapi.ts';
 
 const itemSchema = z
   .object({
@@ -29,7 +22,7 @@ const inboxRoute = createRoute({
   path: '/v1/sandbox/messages',
   summary: 'What the sandbox channel "delivered", newest first',
   description: 'An app sees only the messages it sent; the admin token sees all.',
-  tags: ['Data'],
+  tags: [TAGS.data],
   security: [{ bearer: [] }],
   request: {
     query: z.object({
@@ -44,8 +37,7 @@ const inboxRoute = createRoute({
         'application/json': { schema: z.object({ items: z.array(itemSchema), total: z.number().int() }) },
       },
     },
-    401: err('Missing or invalid API key / admin token'),
-    422: err('Invalid query'),
+    ...errorResponses({ 401: 'Missing or invalid API key / admin token', 422: 'Invalid query' }),
   },
 });
 
@@ -56,11 +48,7 @@ const inboxRoute = createRoute({
  * @example app.route('/', sandboxRoutes({ redis, keys }));
  */
 export function sandboxRoutes(deps: { redis: Redis; keys: Keys }) {
-  const app = new OpenAPIHono<AuthEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error as unknown as ZodError, 'query');
-    },
-  });
+  const app = new OpenAPIHono<AuthEnv>({ defaultHook: throwOnInvalid });
   app.openapi(inboxRoute, async (c) => {
     const q = c.req.valid('query');
     const inbox = await readSandboxInbox(deps.redis, deps.keys, {

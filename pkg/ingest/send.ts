@@ -12,9 +12,6 @@ import { bodyHash, type Idempotency } from './idempotency.ts';
 import { createRecaller, type ProviderRecall } from './recall.ts';
 import type { SendBody, SendResponse } from './schemas.ts';
 
-/** How long the request and business-id indexes of a send are kept (as long as traces). */
-const INDEX_TTL_MS = 7 * 86_400_000;
-
 /** Who is sending (from the auth middleware). */
 export type Sender = { appId: number; rateLimit: number | null };
 
@@ -110,13 +107,19 @@ export function createSendService(opts: {
     }
     const reqKey = keys.request(requestId);
     writes.push(redis.rpush(reqKey, ...deliveries.map((d) => d.id)));
-    writes.push(redis.pexpire(reqKey, INDEX_TTL_MS));
-    // Lookups by the caller's business id (GET /v1/messages?bizId=), one list per id used.
+    // The request's ids (recall and lookups by requestId) and, per business id used, its ids
+    // (lookups by bizId) live as long as the messages' traces.
+    writes.push(redis.pexpire(reqKey, ledger.ttlMs));
     const byBiz = new Map<string, string[]>();
-    for (const d of deliveries) if (d.bizId) byBiz.set(d.bizId, [...(byBiz.get(d.bizId) ?? []), d.id]);
+    for (const d of deliveries) {
+      if (!d.bizId) continue;
+      const ids = byBiz.get(d.bizId);
+      if (ids) ids.push(d.id);
+      else byBiz.set(d.bizId, [d.id]);
+    }
     for (const [biz, ids] of byBiz) {
       writes.push(redis.rpush(keys.bizIndex(biz), ...ids));
-      writes.push(redis.pexpire(keys.bizIndex(biz), INDEX_TTL_MS));
+      writes.push(redis.pexpire(keys.bizIndex(biz), ledger.ttlMs));
     }
     await Promise.all(writes);
     return { requestId, accepted: deliveries.length, messageIds: deliveries.map((d) => d.id) };

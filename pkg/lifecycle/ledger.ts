@@ -98,6 +98,8 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
 
   return Object.freeze({
     partitions,
+    /** How long a message's record (and so its trace) is kept. */
+    ttlMs,
     /**
      * Creates the record and emits `accepted` (+ `scheduled` when `scheduledReason` is given);
      * `templateVersion` is kept for the trace.

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Template } from '../domain/template.ts';
-import { connectRedis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import { subscribe } from '../redis/subscription.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createTemplateCache, type TemplateCache } from './cache.ts';
 
@@ -19,17 +19,15 @@ export function subscribedTemplateCache(deps: {
   log: Logger;
 }): { cache: TemplateCache; closer: { name: string; close(): Promise<unknown> } } {
   const cache = createTemplateCache({ load: deps.load, ttlMs: 30_000 });
-  const sub = connectRedis(deps.redisUrl, 'subscriber');
-  const channel = deps.keys.templateChanged();
-  // A SUBSCRIBE sent before the connection is ready can be lost by ioredis: wait for it.
-  const subscribe = () =>
-    sub.subscribe(channel).catch((err) => deps.log.error({ err }, 'template change subscription failed'));
-  if (sub.status === 'ready') subscribe();
-  else sub.once('ready', subscribe);
-  sub.on('message', (ch, msg) => {
-    if (ch === channel) cache.invalidate(Number(msg) || undefined);
+  const sub = subscribe({
+    redisUrl: deps.redisUrl,
+    channel: deps.keys.templateChanged(),
+    onMessage: (msg) => cache.invalidate(Number(msg) || undefined),
+    // Changes announced while the connection was down never reached this cache.
+    onReady: () => cache.invalidate(),
+    onError: (err) => deps.log.error({ err }, 'template change subscription failed'),
   });
-  return { cache, closer: { name: 'template-subscriber', close: () => sub.quit() } };
+  return { cache, closer: { name: 'template-subscriber', close: () => sub.close() } };
 }
 
 /**

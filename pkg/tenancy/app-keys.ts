@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { cachedLookup } from '../cache/cached-lookup.ts';
-import { connectRedis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import { subscribe } from '../redis/subscription.ts';
 import type { AppsRepo } from '../store/apps.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
@@ -57,24 +57,15 @@ export function subscribedAppLookup(deps: {
   ttlMs?: number;
 }) {
   const lookup = cachedLookup(deps.load, { ttlMs: deps.ttlMs ?? 5000 });
-  const sub = connectRedis(deps.redisUrl, 'subscriber');
-  const channel = deps.keys.appChanged();
-  let subscribed = false;
-  const subscribe = () => {
-    // Every (re)connect: what changed while the connection was down was not announced to us.
-    lookup.invalidate();
-    if (subscribed) return; // ioredis re-subscribes by itself after a reconnect
-    subscribed = true;
-    sub.subscribe(channel).catch((err) => {
-      subscribed = false;
-      deps.log.error({ err }, 'app change subscription failed');
-    });
-  };
-  if (sub.status === 'ready') subscribe();
-  sub.on('ready', subscribe);
-  sub.on('message', (ch) => {
-    // Cached answers are keyed by key hash, not app id: forget them all (app changes are rare).
-    if (ch === channel) lookup.invalidate();
+  // Cached answers are keyed by key hash, not app id: any change forgets them all (app changes
+  // are rare), and so does a reconnect (announcements may have been missed meanwhile).
+  const forget = () => lookup.invalidate();
+  const sub = subscribe({
+    redisUrl: deps.redisUrl,
+    channel: deps.keys.appChanged(),
+    onMessage: forget,
+    onReady: forget,
+    onError: (err) => deps.log.error({ err }, 'app change subscription failed'),
   });
-  return { lookup, closer: { name: 'app-subscriber', close: () => sub.quit() } };
+  return { lookup, closer: { name: 'app-subscriber', close: () => sub.close() } };
 }

@@ -5,6 +5,7 @@ import { LIVE_CONFIG_NAME, type LiveConfig, parseLiveConfig } from '../../pipeli
 import type { Logger } from '../../telemetry/logger.ts';
 import { jsonBody } from '../body.ts';
 import { throwOnInvalid } from '../openapi.ts';
+import { actorOf } from './actor.ts';
 import { configRoutesSpec as spec } from './openapi.ts';
 import { sensitiveWordsRoutes } from './sensitive-words.ts';
 
@@ -36,20 +37,6 @@ export type ConfigStore = Readonly<{
   /** Newest first. */
   history(name: string, limit: number): Promise<readonly ConfigAuditEntry[]>;
 }>;
-
-const ACTOR = /^[\p{L}\p{N} ._@:/+-]{1,128}$/u;
-
-/** Who made the change: the `X-Actor` header (an operator's name from a console or proxy) or 'admin'. */
-function actorOf(header: string | undefined): string {
-  if (header === undefined || header.trim() === '') return 'admin';
-  const actor = header.trim();
-  if (!ACTOR.test(actor)) {
-    throw new AppError('VALIDATION_FAILED', 422, 'invalid X-Actor header', [
-      { path: 'X-Actor', message: 'letters, digits, spaces and ._@:/+- only, at most 128 characters' },
-    ]);
-  }
-  return actor;
-}
 
 const badLimit = () =>
   new AppError('VALIDATION_FAILED', 422, 'invalid query: limit: must be 1..1000', [

@@ -5,6 +5,7 @@ import { LIVE_CONFIG_NAME, type LiveConfig, parseLiveConfig } from '../../pipeli
 import { MAX_SENSITIVE_WORDS, normaliseWord, normaliseWords } from '../../pipeline/sensitive-dictionary.ts';
 import { type Logger, silentLogger } from '../../telemetry/logger.ts';
 import { BEARER, errorResponses, TAGS, throwOnInvalid } from '../openapi.ts';
+import { actorOf } from './actor.ts';
 
 /** Where the live config is kept (structurally the config router's store, `createConfigStore` of pkg/store). */
 export type WordsStore = Readonly<{
@@ -116,20 +117,6 @@ const listRoute = createRoute({
     ...errorResponses({ 401: 'Missing or invalid admin token', 422: 'Bad query' }),
   },
 });
-
-const ACTOR = /^[\p{L}\p{N} ._@:/+-]{1,128}$/u;
-
-/** Who made the change: `X-Actor` (as the config routes read it) or 'admin'. */
-function actorOf(header: string | undefined): string {
-  const actor = header?.trim() ?? '';
-  if (actor === '') return 'admin';
-  if (!ACTOR.test(actor)) {
-    throw new AppError('VALIDATION_FAILED', 422, 'invalid X-Actor header', [
-      { path: 'X-Actor', message: 'letters, digits, spaces and ._@:/+- only, at most 128 characters' },
-    ]);
-  }
-  return actor;
-}
 
 /**
  * Reads the words of a request: text/plain one a line (blank lines skipped; issues name the

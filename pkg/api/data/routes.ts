@@ -12,6 +12,7 @@ import { messageTrace, type ReadDeps, receiverMessages, templateStats } from '..
 import { mayRead, scopeOf } from '../../tenancy/caller.ts';
 import type { AuthEnv } from '../auth.ts';
 import { idParam } from '../body.ts';
+import { TAGS } from '../openapi.ts';
 import { lookupMessages } from './lookup.ts';
 import {
   dayParam,
@@ -51,7 +52,7 @@ const traceRoute = createRoute({
   method: 'get',
   path: '/v1/messages/{id}',
   summary: "A message's timeline of states",
-  tags: ['Data'],
+  tags: [TAGS.data],
   security: [{ bearer: [] }],
   request: { params: z.object({ id: z.string().min(1).max(128) }) },
   responses: {
@@ -67,7 +68,7 @@ const lookupRoute = createRoute({
   summary: 'Messages of a send request or of a business id, with their traces',
   description:
     "Give exactly one of `requestId` (the id `/v1/send` answered) or `bizId` (the caller's business id of the messages). An app sees only the messages it sent.",
-  tags: ['Data'],
+  tags: [TAGS.data],
   security: [{ bearer: [] }],
   request: {
     query: z.object({
@@ -92,7 +93,7 @@ const receiverRoute = createRoute({
   summary: 'Messages a receiver was sent on a day, newest first, with their current state',
   description:
     'Any form of the receiver finds it (email case, phone with or without +86). An app sees only the messages it sent.',
-  tags: ['Data'],
+  tags: [TAGS.data],
   security: [{ bearer: [] }],
   request: {
     params: z.object({ receiver: z.string().min(1).max(256) }),
@@ -113,7 +114,7 @@ const statsRoute = createRoute({
   path: '/v1/templates/{id}/stats',
   summary: 'Counts per lifecycle state per day (and per hour when from = to)',
   description: 'Only the app that owns the template (and the admin) sees its stats.',
-  tags: ['Data'],
+  tags: [TAGS.data],
   security: [{ bearer: [] }],
   request: {
     params: z.object({ id: z.string() }),
@@ -133,7 +134,7 @@ const statsRoute = createRoute({
 const streamRoute = createRoute({
   method: 'get',
   path: '/v1/events/stream',
-  tags: ['Data'],
+  tags: [TAGS.data],
   summary: 'Live tail of lifecycle events (Server-Sent Events)',
   description:
     'A `ready` event, then one `lifecycle` event per state change (JSON: id, messageId, templateId, receiver, channel, messageType, state, at, reason), `dropped` when the client was too slow to take them all, and a comment every 15 s. An app key gets only the events of messages it sent (filtered in the server).',
