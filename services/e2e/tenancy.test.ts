@@ -173,10 +173,7 @@ describe('tenancy: two apps, two ingest instances', () => {
     const neverSent = newId(Date.now());
     const unknown = await call('GET', `/v1/messages/${neverSent}`, keyB);
     assert.equal(foreign.status, 404);
-    assert.deepEqual(
-      foreign.body,
-      JSON.parse(JSON.stringify(unknown.body).replaceAll(neverSent, msgA[0]!)),
-    );
+    assert.deepEqual(foreign.body, JSON.parse(JSON.stringify(unknown.body).replaceAll(neverSent, msgA[0]!)));
     assert.equal((await call('GET', `/v1/messages/${msgB[0]}`, keyB)).status, 200);
     assert.equal((await call('GET', `/v1/messages/${msgA[0]}`, core.config.adminToken)).status, 200);
   });
