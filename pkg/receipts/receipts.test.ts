@@ -11,6 +11,7 @@ import { silentLogger } from '../telemetry/logger.ts';
 import { testDelivery } from '../testkit/messages.ts';
 import { TEST_REDIS_URL, testDb, testRedis, waitFor } from '../testkit/testkit.ts';
 import { addReceipts } from './inbox.ts';
+import { receiptRetryDelay } from './matcher.ts';
 import { startReceipts } from './start.ts';
 
 // The receipts inbox end to end on real Redis and a real database: receipts matched by the
@@ -141,4 +142,13 @@ describe('receipts inbox → messages (real Redis + SQLite)', () => {
     const dead = (await r.redis.xrange(r.keys.receiptsDead(), '-', '+')) as [string, string[]][];
     assert.ok(dead[0]?.[1].join(' ').includes('UNMATCHED'));
   });
+});
+
+test('a receipt whose record is not written yet is looked for again soon, then less often', () => {
+  const waits = Array.from({ length: 20 }, (_, tries) => receiptRetryDelay(tries, 1000, 60_000));
+  assert.deepEqual(waits.slice(0, 7), [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000]);
+  assert.ok(waits.every((w) => w <= 60_000));
+  // 20 looks span ~15 minutes: a slow record writer is waited for, a stray receipt not forever.
+  const total = waits.slice(0, 19).reduce((a, b) => a + b, 0);
+  assert.ok(total > 10 * 60_000 && total < 20 * 60_000, `${total} ms`);
 });
