@@ -6,6 +6,7 @@
 //   npx tsx benchmarks/crowd-scale.ts                  # 1M rows, private redis-server, local MariaDB
 //   npx tsx benchmarks/crowd-scale.ts --rows=100000 --kill-at=0   # smaller, no kill
 //   npx tsx benchmarks/crowd-scale.ts --node-options=--max-old-space-size=96   # processes with a smaller V8 heap
+//   npm run build && npx tsx benchmarks/crowd-scale.ts --runtime=dist           # the compiled build, as in the image
 //
 // Needs `redis-server` on the PATH (or --redis-url=) and MariaDB (--mysql=). No handler runs: the
 // run's work is to accept every row into the send path, and the proof reads the delivery stream.
@@ -24,6 +25,8 @@ const ROWS = argNumber('rows', 1_000_000);
 const KILL_AT = argNumber('kill-at', 0.3);
 /** NODE_OPTIONS of the measured processes, e.g. `--max-old-space-size=96` (V8 then collects sooner). */
 const NODE_OPTIONS = argString('node-options', '');
+/** `tsx` (the sources, as `npm start` in a checkout) or `dist` (the compiled build, as the image). */
+const RUNTIME = argString('runtime', 'tsx') === 'dist' ? 'dist' : 'tsx';
 
 /** Peak resident memory of a process so far (Linux VmHWM), MB. */
 const peakMb = (pid: number): number =>
@@ -78,7 +81,7 @@ async function main() {
     LOG_LEVEL: 'warn',
     ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}),
   };
-  const procs = [spawnServiceWith('ingest', env)];
+  const procs = [spawnServiceWith('ingest', env, [], RUNTIME)];
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${port}${path}`, {
       method,
@@ -149,7 +152,7 @@ async function main() {
     const ingestPeak = peakMb(ingestPid);
 
     // The run: fires a few seconds from now in a scheduler process, killed part-way, restarted.
-    let scheduler = spawnServiceWith('scheduler', env);
+    let scheduler = spawnServiceWith('scheduler', env, [], RUNTIME);
     procs.push(scheduler);
     const runAt = Math.ceil((Date.now() + 4000) / 1000) * 1000;
     await api('PATCH', `/v1/admin/templates/${tpl.id}`, { cron: cronAt(runAt) });
@@ -185,7 +188,7 @@ async function main() {
         const peak = peakMb(scheduler.child.pid!);
         await scheduler.kill('SIGKILL');
         killed = { at: Date.now(), chunks: run.chunksDone, peak };
-        scheduler = spawnServiceWith('scheduler', env);
+        scheduler = spawnServiceWith('scheduler', env, [], RUNTIME);
         procs.push(scheduler);
         restartedAt = Date.now();
       }

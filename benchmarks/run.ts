@@ -27,15 +27,19 @@ import {
   type Target,
   targetsTable,
 } from './targets.ts';
+import { telemetry } from './telemetry.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a list of scenarios of different result types
 const ALL: Scenario<any>[] = [ceiling, peer, ingest, e2e, providerBound, isolation];
+/** Scenarios run only when named in --only (not part of the default rounds). */
+// biome-ignore lint/suspicious/noExplicitAny: as above
+const OPTIONAL: Scenario<any>[] = [telemetry];
 
 async function main() {
   const t0 = Date.now();
   const ctx = await openContext();
   const only = argString('only', '').split(',').filter(Boolean);
-  const scenarios = only.length ? ALL.filter((s) => only.includes(s.name)) : ALL;
+  const scenarios = only.length ? [...ALL, ...OPTIONAL].filter((s) => only.includes(s.name)) : ALL;
   const runs = new Map<string, Timed<unknown>[]>(scenarios.map((s) => [s.name, []]));
   const minutesOf: Record<string, number> = {};
   try {

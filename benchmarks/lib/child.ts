@@ -92,6 +92,8 @@ export function runChild(file: string, args: readonly string[], env: Record<stri
  * (`--cpu-prof` may not go through NODE_OPTIONS). The child sees only `env` (plus LOG_LEVEL
  * warn unless given): every setting of a measured process is explicit. A `name` holding a `/`
  * is a script path from the repository root instead (an experimental build to compare).
+ * `runtime: 'dist'` runs the compiled build (`npm run build` first) with plain node, as the
+ * production image does.
  *
  * @example const h = spawnServiceWith('handler', env, ['--cpu-prof', '--cpu-prof-dir=/tmp/p']);
  */
@@ -99,9 +101,15 @@ export function spawnServiceWith(
   name: string,
   env: Readonly<Record<string, string>>,
   nodeArgs: readonly string[] = [],
+  runtime: 'tsx' | 'dist' = 'tsx',
 ): ServiceProcess {
-  const script = name.includes('/') ? name : `services/${name}/main.ts`;
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const script = name.includes('/')
+    ? name
+    : runtime === 'dist'
+      ? `dist/services/${name}/main.js`
+      : `services/${name}/main.ts`;
+  const loader = runtime === 'dist' ? ['--enable-source-maps'] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, script], {
     cwd: ROOT,
     env: { LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,10 +1,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
 import { AppError } from '../domain/errors.ts';
 import type { SendService } from '../ingest/send.ts';
+import { observeRequests } from '../telemetry/access-log.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { Metrics } from '../telemetry/metrics.ts';
+import type { Exposition, IngestMetrics } from '../telemetry/metrics.ts';
 import { testSendRoutes } from './admin/test-send.ts';
 import { type AppLookup, type AuthEnv, auth } from './auth.ts';
 import { errorBody, errorHandler, notFoundHandler } from './errors.ts';
@@ -27,7 +29,11 @@ export type { ReadyCheck } from './ops.ts';
 type AnyHono = Hono<any>;
 export function createApp(deps: {
   log: Logger;
-  metrics?: Metrics;
+  metrics?: IngestMetrics;
+  /** What `/metrics` serves (default: `metrics.registry`; the all-in-one process: every part's). */
+  exposition?: Exposition;
+  /** One log line per request (method, route pattern, status, ms, app id, request id); default on. */
+  accessLog?: boolean;
   adminToken: string;
   lookupApp: AppLookup;
   ready: ReadyCheck;
@@ -56,20 +62,18 @@ export function createApp(deps: {
   app.onError(errorHandler(deps.log));
   app.notFound(notFoundHandler);
 
-  if (deps.metrics) {
-    const m = deps.metrics;
-    app.use('*', async (c, next) => {
-      const end = m.httpDuration.startTimer();
-      await next();
-      const route = c.req.routePath || 'unmatched';
-      end({ method: c.req.method, route });
-      m.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    });
-  }
-  app.route(
-    '/',
-    opsRoutes({ ready: deps.ready, ...(deps.metrics ? { registry: deps.metrics.registry } : {}) }),
+  // Request id (X-Request-Id, taken from the caller when well-formed), metrics and access log.
+  app.use(
+    '*',
+    requestId(),
+    observeRequests({
+      log: deps.log,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      accessLog: deps.accessLog ?? true,
+    }),
   );
+  const exposition = deps.exposition ?? deps.metrics?.registry;
+  app.route('/', opsRoutes({ ready: deps.ready, ...(exposition ? { registry: exposition } : {}) }));
 
   const limit = bodyLimit({
     maxSize: maxBody,

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { Closer } from '../process/shutdown.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Db } from '../store/db.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { listen } from './listen.ts';

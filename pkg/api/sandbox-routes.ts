@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Redis } from 'ioredis';
 import { readSandboxInbox } from '../channels/providers/sandbox/inbox.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { scopeOf } from '../tenancy/caller.ts';
 import type { AuthEnv } from './auth.ts';

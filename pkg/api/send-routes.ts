@@ -8,7 +8,7 @@ import {
   sendResponseSchema,
 } from '../ingest/schemas.ts';
 import type { SendService } from '../ingest/send.ts';
-import { inSpan, traceparentOf } from '../telemetry/tracing.ts';
+import { inSpan, SpanKind, traceparentOf } from '../telemetry/tracing.ts';
 import type { AuthEnv } from './auth.ts';
 import { TAGS } from './openapi.ts';
 
@@ -84,12 +84,27 @@ export function sendRoutes(deps: { service: SendService }) {
     if (caller.kind !== 'app') throw new AppError('APP_KEY_REQUIRED', 403, 'sending needs an app API key');
     const body = c.req.valid('json');
     const incoming = c.req.header('traceparent');
-    const r = await inSpan('push.send', incoming, { 'push.template_id': body.templateId }, (span) =>
-      deps.service.send({ appId: caller.appId, rateLimit: caller.rateLimit }, body, {
-        idempotencyKey: c.req.header('idempotency-key'),
-        // Deliveries carry the trace on, so one trace spans accept → provider call.
-        traceparent: traceparentOf(span) || incoming || '',
-      }),
+    const attrs = {
+      'http.request.method': 'POST',
+      'http.route': '/v1/send',
+      'push.template_id': body.templateId,
+      'push.app_id': caller.appId,
+      'push.messages': body.messages.length,
+    };
+    const r = await inSpan(
+      'POST /v1/send',
+      incoming,
+      attrs,
+      async (span) => {
+        const sent = await deps.service.send({ appId: caller.appId, rateLimit: caller.rateLimit }, body, {
+          idempotencyKey: c.req.header('idempotency-key'),
+          // Deliveries carry the trace on, so one trace spans accept → provider call.
+          traceparent: traceparentOf(span) || incoming || '',
+        });
+        if (span.isRecording()) span.setAttribute('http.response.status_code', 202);
+        return sent;
+      },
+      { kind: SpanKind.SERVER },
     );
     if (r.replay) c.header('Idempotency-Replay', 'true');
     return c.json(r.body, 202);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { connectRedis } from '../redis/client.ts';
+import { connectRedis, type RedisClient as Redis } from '../redis/client.ts';
 import { testRedis, waitFor } from '../testkit/testkit.ts';
 import { type Consumer, type ConsumerOptions, startConsumer } from './consumer.ts';
 import { decodeMember } from './delayed.ts';

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis/client.ts';
+import { CLUSTER_POLL_MS } from '../redis/cluster.ts';
 import type { Entry, Settlement } from './entry.ts';
 import { parseEntries } from './entry.ts';
 import { reclaimStalled, touchPending } from './janitor.ts';
@@ -10,9 +11,13 @@ import { trimAcknowledged } from './trim.ts';
 
 export type ConsumerOptions = Readonly<{
   /** Command connection: acks, settlement scripts, janitor. */
-  redis: Redis;
-  /** A connection of its own for XREADGROUP BLOCK (never shared: a block would stall others). */
-  blocking: Redis;
+  redis: RedisClient;
+  /**
+   * A connection of its own for XREADGROUP BLOCK (never shared: a block would stall others). On a
+   * Cluster it is not used: one block can only wait on streams of one slot, so idle streams are
+   * polled every CLUSTER_POLL_MS on `redis` instead.
+   */
+  blocking: RedisClient;
   streams: readonly string[];
   group: string;
   /** This consumer's name in the group; unique per process (e.g. host-pid-random). */
@@ -130,13 +135,15 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   await Promise.all(streams.map((s) => ensureGroup(redis, s, group)));
   // The blocking connection's id lets stop() release a pending XREADGROUP (CLIENT UNBLOCK); a
   // reconnect gives the connection a new id.
-  let blockingId = Number(await blocking.client('ID'));
+  // On a Cluster nothing blocks (see `blocking`), and a keyless CLIENT reaches a random node.
+  const polling = isCluster(blocking);
+  let blockingId = polling ? 0 : Number(await blocking.client('ID'));
   const refreshId = () => {
     blocking.client('ID').then((id) => {
       blockingId = Number(id);
     }, report);
   };
-  blocking.on('ready', refreshId);
+  if (!polling) blocking.on('ready', refreshId);
 
   // Acks of one read leave in one call per stream.
   const ack = createAcker(redis, group);
@@ -173,7 +180,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
         wake();
         // A stream that was full is not in the read now blocking: release that read so the
         // freed slot is refilled at once instead of after up to `blockMs`.
-        if (reading && !reading.has(entry.stream) && !unblockSent && isReady(entry.stream)) {
+        if (reading && !polling && !reading.has(entry.stream) && !unblockSent && isReady(entry.stream)) {
           unblockSent = true;
           redis.call('CLIENT', 'UNBLOCK', blockingId).catch(() => undefined);
         }
@@ -239,7 +246,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       // Under load, read each ready stream without blocking, COUNT = its own free slots, all in
       // one pipelined round trip on the command connection. Only when none had anything does
       // the loop block (on its own connection) until any stream receives an entry.
-      const polled = ready.filter((s) => hot.has(s));
+      const polled = polling ? ready : ready.filter((s) => hot.has(s));
       let got = 0;
       try {
         const replies = await onWire(
@@ -258,6 +265,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
           ),
         );
         if (stopping) break;
+        if (polling) backoff = 0;
         replies.forEach((reply, i) => {
           const n = take(reply);
           if (n === 0) hot.delete(polled[i]!);
@@ -269,6 +277,10 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
         continue;
       }
       if (got > 0) continue;
+      if (polling) {
+        await nap(Math.min(blockMs, CLUSTER_POLL_MS)); // woken early when a slot frees or on stop
+        continue;
+      }
       const count = Math.min(...ready.map((s) => Math.min(sizeOf(s), slots.free(s))));
       let reply: unknown;
       try {
@@ -358,7 +370,8 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
         wake();
         // Release the blocked XREADGROUP now instead of after blockMs; repeated because the
         // unblock can overtake a read that is still on its way to Redis.
-        const unblock = () => void redis.call('CLIENT', 'UNBLOCK', blockingId).catch(() => undefined);
+        const unblock = () =>
+          polling ? undefined : void redis.call('CLIENT', 'UNBLOCK', blockingId).catch(() => undefined);
         unblock();
         const again = setInterval(unblock, 50);
         let timeout: NodeJS.Timeout | undefined;

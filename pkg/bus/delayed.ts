@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
+import { pipelineAnySlot } from '../redis/cluster.ts';
 import { type Fields, fieldsOf, flatOf } from './entry.ts';
 import { unavailable } from './publish.ts';
 import { runScript } from './scripts.ts';
@@ -45,7 +46,7 @@ export function decodeMember(member: string): Record<string, string> | undefined
  * @example await scheduleDelayed(redis, keys.delayed('email.notice'), Date.now() + 60_000, { id: 'm1', att: '2' });
  */
 export async function scheduleDelayed(
-  redis: Redis,
+  redis: RedisClient,
   delayedKey: string,
   dueAt: number,
   fields: Fields | readonly string[],
@@ -62,10 +63,10 @@ export type DelayedItem = Readonly<{ delayedKey: string; dueAt: number; fields: 
  *
  * @example await scheduleDelayedMany(redis, [{ delayedKey, dueAt, fields: { id: 'm1', att: '1' } }]);
  */
-export async function scheduleDelayedMany(redis: Redis, items: readonly DelayedItem[]): Promise<void> {
+export async function scheduleDelayedMany(redis: RedisClient, items: readonly DelayedItem[]): Promise<void> {
   if (items.length === 0) return;
   const members = items.map((it) => encodeMember(it.fields));
-  const pipe = redis.pipeline();
+  const pipe = pipelineAnySlot(redis);
   items.forEach((it, i) => {
     pipe.zadd(it.delayedKey, Math.floor(it.dueAt), members[i]!);
   });
@@ -88,7 +89,7 @@ export async function scheduleDelayedMany(redis: Redis, items: readonly DelayedI
  * @example const { moved } = await moveDue(redis, keys.delayed('email.notice'), keys.stream('email.notice'), Date.now(), 500);
  */
 export async function moveDue(
-  redis: Redis,
+  redis: RedisClient,
   delayedKey: string,
   stream: string,
   now: number,

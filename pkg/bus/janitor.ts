@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { type Entry, fieldsOf, parseEntries } from './entry.ts';
 import { runScript } from './scripts.ts';
 
@@ -35,7 +35,7 @@ export const MAX_DELIVERIES_REASON = 'max_deliveries';
  *   deadKey, visibilityTimeoutMs: 30_000, maxDeliveries: 10, claimLimit: 8 });
  */
 export async function reclaimStalled(
-  redis: Redis,
+  redis: RedisClient,
   o: ReclaimOptions,
 ): Promise<{ claimed: Entry[]; exhausted: Entry[] }> {
   const minIdle = Math.max(0, Math.floor(o.visibilityTimeoutMs));
@@ -92,7 +92,7 @@ export async function reclaimStalled(
  * @example await touchPending(redis, stream, 'handlers', 'h1', ['1700000000000-0']);
  */
 export async function touchPending(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   consumer: string,

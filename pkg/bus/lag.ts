@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
+import { keyCommand } from '../redis/cluster.ts';
 import { fieldsOf } from './entry.ts';
 
 /** XINFO GROUPS of a stream as records (values as strings; nil values absent). */
-async function groupsOf(redis: Redis, stream: string): Promise<Record<string, string>[]> {
+async function groupsOf(redis: RedisClient, stream: string): Promise<Record<string, string>[]> {
   try {
-    const raw = (await redis.call('XINFO', 'GROUPS', stream)) as unknown[][];
+    const raw = (await keyCommand(redis, stream, ['XINFO', 'GROUPS', stream])) as unknown[][];
     return raw.map((g) => fieldsOf(g.map((v) => (v === null ? '' : v))));
   } catch (err) {
     if (String((err as Error)?.message).includes('no such key')) return [];
@@ -20,12 +21,12 @@ async function groupsOf(redis: Redis, stream: string): Promise<Record<string, st
  *
  * @example if (await groupLag(redis, keys.stream('email.notice'), 'handlers') > highWater) throw busy;
  */
-export async function groupLag(redis: Redis, stream: string, group: string): Promise<number> {
+export async function groupLag(redis: RedisClient, stream: string, group: string): Promise<number> {
   const g = (await groupsOf(redis, stream)).find((x) => x['name'] === group);
   if (g && g['lag'] !== undefined && g['lag'] !== '') return Number(g['lag']);
   const len = await redis.xlen(stream);
   if (!g || g['entries-read'] === undefined || g['entries-read'] === '') return len;
-  const info = fieldsOf((await redis.call('XINFO', 'STREAM', stream)) as unknown[]);
+  const info = fieldsOf((await keyCommand(redis, stream, ['XINFO', 'STREAM', stream])) as unknown[]);
   const added = Number(info['entries-added']);
   const bound = added - Number(g['entries-read']);
   return Number.isFinite(bound) ? Math.max(0, Math.min(len, bound)) : len;
@@ -36,7 +37,7 @@ export async function groupLag(redis: Redis, stream: string, group: string): Pro
  *
  * @example await pendingCount(redis, keys.stream('email.notice'), 'handlers') // 3
  */
-export async function pendingCount(redis: Redis, stream: string, group: string): Promise<number> {
+export async function pendingCount(redis: RedisClient, stream: string, group: string): Promise<number> {
   try {
     const summary = (await redis.xpending(stream, group)) as [number, ...unknown[]];
     return Number(summary[0]);

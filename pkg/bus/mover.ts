@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { moveDue } from './delayed.ts';
 
 export type MoverOptions = Readonly<{
   /** Command connection (not a blocking one). */
-  redis: Redis;
+  redis: RedisClient;
   /** Streams whose delayed sets to drain; a function is re-read every tick (routes can appear). */
   streams: readonly string[] | (() => readonly string[]);
   delayedKeyOf: (stream: string) => string;

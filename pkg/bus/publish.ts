@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
 import { AppError } from '../domain/errors.ts';
+import type { RedisClient } from '../redis/client.ts';
+import { keyCommand, pipelineAnySlot } from '../redis/cluster.ts';
 import { type Fields, flatOf } from './entry.ts';
 
 /** One entry to append: a stream key and its fields (record, or flat `[name, value, …]`). */
@@ -13,10 +14,10 @@ export type Outgoing = Readonly<{ stream: string; fields: Fields | readonly stri
  * @example
  * const [id] = await publish(redis, [{ stream: keys.stream('email.notice'), fields: { id: 'm1' } }]);
  */
-export async function publish(redis: Redis, entries: readonly Outgoing[]): Promise<string[]> {
+export async function publish(redis: RedisClient, entries: readonly Outgoing[]): Promise<string[]> {
   if (entries.length === 0) return [];
   const flats = entries.map((e) => flatOf(e.fields));
-  const pipe = redis.pipeline();
+  const pipe = pipelineAnySlot(redis);
   entries.forEach((e, i) => {
     pipe.xadd(e.stream, '*', ...flats[i]!);
   });
@@ -55,9 +56,14 @@ export function unavailable(failed: number, total: number, cause?: unknown): App
  *
  * @example await ensureGroup(redis, keys.stream('email.notice'), 'handlers');
  */
-export async function ensureGroup(redis: Redis, stream: string, group: string, startId = '0'): Promise<void> {
+export async function ensureGroup(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+  startId = '0',
+): Promise<void> {
   try {
-    await redis.xgroup('CREATE', stream, group, startId, 'MKSTREAM');
+    await keyCommand(redis, stream, ['XGROUP', 'CREATE', stream, group, startId, 'MKSTREAM']);
   } catch (err) {
     if (!String((err as Error)?.message).includes('BUSYGROUP')) throw err;
   }

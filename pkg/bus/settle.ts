@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { tickBatcher } from '../redis/tick-batch.ts';
 import { encodeMember } from './delayed.ts';
 import { type Entry, flatOf, type Settlement } from './entry.ts';
@@ -21,7 +21,7 @@ export type Acker = (stream: string, id: string) => Promise<boolean>;
  *
  * @example const ack = createAcker(redis, 'handlers'); await settle(redis, target, entry, s, ack);
  */
-export function createAcker(redis: Redis, group: string): Acker {
+export function createAcker(redis: RedisClient, group: string): Acker {
   const batch = tickBatcher<{ stream: string; id: string }, number>({
     groupOf: (e) => e.stream,
     run: async (stream, items) =>
@@ -39,7 +39,7 @@ export function createAcker(redis: Redis, group: string): Acker {
  * await settle(redis, { group: 'handlers', delayedKey, deadKey }, entry, { kind: 'ack' });
  */
 export async function settle(
-  redis: Redis,
+  redis: RedisClient,
   target: SettleTarget,
   entry: Pick<Entry, 'stream' | 'id'>,
   s: Settlement,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { runScript } from './scripts.ts';
 
 /**
@@ -10,6 +10,6 @@ import { runScript } from './scripts.ts';
  *
  * @example const removed = await trimAcknowledged(redis, keys.stream('email.notice'));
  */
-export async function trimAcknowledged(redis: Redis, stream: string): Promise<number> {
+export async function trimAcknowledged(redis: RedisClient, stream: string): Promise<number> {
   return Number(await runScript(redis, 'trimAcknowledged', [stream], []));
 }

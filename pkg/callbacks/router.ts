@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Entry, Settlement } from '../bus/entry.ts';
 import { decodeEvent } from '../domain/events.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { callbackPayload, encodeItem, webhookIdOf } from './payload.ts';
 import type { CallbackTarget } from './settings.ts';

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { ensureGroup, startConsumer, startMover } from '../bus/index.ts';
 import { createHttpClient } from '../channels/kit/http.ts';
 import type { HttpClient } from '../channels/kit/types.ts';
 import type { Config } from '../config/config.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createPoster } from './poster.ts';

@@ -1,6 +1,8 @@
+import type { SpanContext } from '@opentelemetry/api';
 import type { Channel } from '../domain/channels.ts';
 import type { Delivery } from '../domain/delivery.ts';
 import type { Template } from '../domain/template.ts';
+import { inSpan, SpanKind } from '../telemetry/tracing.ts';
 import { type BatchItem, createBatcher } from './batcher.ts';
 import type {
   CallbackRequest,
@@ -16,6 +18,7 @@ import type {
   TestResult,
 } from './definition.ts';
 import type { BreakerOpen, Breakers } from './kit/breaker.ts';
+import { observeTokenFetches } from './kit/tokens.ts';
 import type { Kit } from './kit/types.ts';
 
 /**
@@ -32,7 +35,13 @@ export type SenderAccount = Readonly<{
 }>;
 
 /** One send as the handler asks it: `content` is the rendered template content, not yet parsed. */
-export type SenderRequest = Readonly<{ delivery: Delivery; template: Template; content: unknown }>;
+export type SenderRequest = Readonly<{
+  delivery: Delivery;
+  template: Template;
+  content: unknown;
+  /** The span of this send (tracing on): a batch call's span links to it. */
+  traceContext?: SpanContext;
+}>;
 
 /** The slice of the kit's circuit breakers (pkg/channels/kit/breaker.ts) a sender consults. */
 export type BreakerPort = Pick<Breakers, 'openFor' | 'run'>;
@@ -74,7 +83,53 @@ export type CallGate = <T>(account: SenderAccount, delivery: Delivery, call: () 
  *
  * @example { lingerMs: (d) => (d.messageType === 'auth' ? 0 : 20), gate: (a, d, call) => call() }
  */
-export type BatchSettings = Readonly<{ lingerMs: (delivery: Delivery) => number; gate?: CallGate }>;
+export type BatchSettings = Readonly<{
+  lingerMs: (delivery: Delivery) => number;
+  gate?: CallGate;
+  /** Told of every provider call and token fetch of every account (metrics); see {@link SenderObserver}. */
+  observe?: SenderObserver;
+}>;
+
+/**
+ * One provider call as a sender saw it: a single send (one outcome) or a batch call (one per
+ * delivery), and how long the provider took. Breaker-open refusals are no call.
+ */
+export type ProviderCall = Readonly<{
+  account: SenderAccount;
+  outcomes: readonly SendOutcome[];
+  seconds: number;
+}>;
+
+/**
+ * What a process learns from its senders (metrics): every provider call, and every access-token
+ * fetch this process made for the fleet.
+ *
+ * @example const observe: SenderObserver = { call: (c) => histogram.observe(c.seconds), tokenFetch: (a, ok) => {} };
+ */
+export type SenderObserver = Readonly<{
+  call(call: ProviderCall): void;
+  tokenFetch?(account: SenderAccount, ok: boolean): void;
+}>;
+
+/** Runs a provider call (under its breaker), telling `observe` its outcomes and duration. */
+async function observed<R extends SendOutcome | readonly SendOutcome[]>(
+  observe: SenderObserver | undefined,
+  account: SenderAccount,
+  call: () => Promise<R>,
+): Promise<R> {
+  if (!observe) return call();
+  const start = performance.now();
+  const seen = (outcomes: readonly SendOutcome[]) =>
+    observe.call({ account, outcomes, seconds: (performance.now() - start) / 1000 });
+  try {
+    const r = await call();
+    seen(Array.isArray(r) ? (r as readonly SendOutcome[]) : [r as SendOutcome]);
+    return r;
+  } catch (err) {
+    seen([thrown(err)]);
+    throw err;
+  }
+}
 
 /** Breaker-open marker code (the handler treats it apart: no attempt is spent). */
 export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
@@ -143,7 +198,11 @@ export function buildSender(
   }
   let client: ProviderClient;
   try {
-    client = definition.create(cfg.data, kit, account);
+    const tokenFetch = batching.observe?.tokenFetch;
+    const seen = tokenFetch
+      ? { ...kit, tokens: observeTokenFetches(kit.tokens, (ok) => tokenFetch(account, ok)) }
+      : kit;
+    client = definition.create(cfg.data, seen, account);
   } catch (err) {
     return failingSender(
       'SENDER_INIT_FAILED',
@@ -186,24 +245,43 @@ export function buildSender(
           perRequest: Boolean(definition.capabilities.recall),
           call: (items: readonly BatchItem[]) => {
             const first = items[0]!;
-            return gate(account, first.delivery, async () => {
-              const r = await breakers.run(
-                keyOf(first.delivery.receiver),
-                () =>
-                  sendBatch({
-                    deliveries: items.map((i) => i.delivery),
-                    template: first.template,
-                    content: first.content,
-                  }),
-                (outcomes) => outcomes.length > 0 && outcomes.every(tripsBreaker),
-              );
-              return 'open' in r ? items.map(() => circuitOpen(r.retryAfterMs)) : r;
-            });
+            // One span for the call, child of the first delivery's provider-call span and linked
+            // to every delivery's (each delivery's own span records its outcome).
+            const links = items.flatMap((i) => callerSpan.get(i.delivery) ?? []).slice(0, 128);
+            return gate(account, first.delivery, () =>
+              inSpan(
+                'push.provider.batch_call',
+                undefined,
+                {
+                  'push.provider': account.provider,
+                  'push.account_id': account.id,
+                  'push.batch_size': items.length,
+                },
+                async () => {
+                  const r = await breakers.run(
+                    keyOf(first.delivery.receiver),
+                    () =>
+                      observed(batching.observe, account, () =>
+                        sendBatch({
+                          deliveries: items.map((i) => i.delivery),
+                          template: first.template,
+                          content: first.content,
+                        }),
+                      ),
+                    (outcomes) => outcomes.length > 0 && outcomes.every(tripsBreaker),
+                  );
+                  return 'open' in r ? items.map(() => circuitOpen(r.retryAfterMs)) : r;
+                },
+                { kind: SpanKind.CLIENT, links, ...(links[0] ? { parent: links[0] } : {}) },
+              ),
+            );
           },
         })
       : undefined;
   const accepts = definition.accepts;
   const accepted = new WeakMap<object, boolean>();
+  /** The span each batched delivery was sent from (tracing on only), for the batch call's links. */
+  const callerSpan = new WeakMap<Delivery, SpanContext>();
 
   return Object.freeze({
     provider: account.provider,
@@ -233,12 +311,17 @@ export function buildSender(
           message: `rendered content invalid at ${path}`,
         };
       }
-      if (batcher)
+      if (batcher) {
+        if (req.traceContext) callerSpan.set(req.delivery, req.traceContext);
         return batcher.add({ delivery: req.delivery, template: req.template, content: content.data });
+      }
       try {
         const r = await breakers.run(
           keyOf(req.delivery.receiver),
-          () => client.send({ delivery: req.delivery, template: req.template, content: content.data }),
+          () =>
+            observed(batching.observe, account, () =>
+              client.send({ delivery: req.delivery, template: req.template, content: content.data }),
+            ),
           tripsBreaker,
         );
         if (isOpen(r)) return circuitOpen(r.retryAfterMs);

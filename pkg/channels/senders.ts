@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { cachedLookup } from '../cache/cached-lookup.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Catalog } from './catalog.ts';
 import { createBreakers } from './kit/breaker.ts';

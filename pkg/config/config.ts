@@ -22,6 +22,14 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    // host:port, or [ipv6]:port, comma-separated.
+    .regex(
+      /^\s*(\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):\d{1,5}\s*(,\s*(\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):\d{1,5}\s*)*,?\s*$/,
+      'must be comma-separated host:port seeds',
+    )
+    .optional(),
   DATABASE_URL: z
     .string()
     .regex(/^(mysql|sqlite):\/\//, 'must be mysql://… or sqlite://<path>')
@@ -38,6 +46,8 @@ const schema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  LOG_REDACT: bool(true),
+  ACCESS_LOG: bool(true),
   EVENT_PARTITIONS: int(8, 1, 1024),
   HANDLER_CONCURRENCY: int(32, 1, 10_000),
   HANDLER_BATCH: int(100, 1, 5000),
@@ -60,6 +70,8 @@ const schema = z.object({
   TIMEZONE: z.string().min(1).default('Asia/Shanghai'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('pushline'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
   CALLBACKS_ALLOW_PRIVATE: bool(false),
   CALLBACKS_MAX_ATTEMPTS: int(8, 1, 100),
   CALLBACKS_CONCURRENCY: int(64, 1, 10_000),
@@ -78,6 +90,11 @@ export type Config = Readonly<{
   /** Port of /healthz, /readyz and /metrics in the handler, aggregator and scheduler; unset = none. */
   opsPort: number | undefined;
   redisUrl: string;
+  /**
+   * Redis Cluster seed nodes (`REDIS_CLUSTER_NODES`, `host:port`); set, every client is a Cluster
+   * client and `redisUrl` lends it only its user, password and TLS.
+   */
+  redisClusterNodes: readonly string[] | undefined;
   /** `mysql://…` or `sqlite://<file>`; defaults to an SQLite file under `dataDir`. */
   databaseUrl: string;
   dataDir: string;
@@ -87,6 +104,10 @@ export type Config = Readonly<{
   logLevel: Raw['LOG_LEVEL'];
   /** `pretty` (human lines), `json` (one object a line), or `auto`: pretty on a terminal. */
   logFormat: Raw['LOG_FORMAT'];
+  /** Receivers are redacted from log lines (`LOG_REDACT`; secrets always are). */
+  logRedact: boolean;
+  /** One log line per HTTP request at ingest (`ACCESS_LOG`). */
+  accessLog: boolean;
   eventPartitions: number;
   handler: Readonly<{
     concurrency: number;
@@ -118,7 +139,13 @@ export type Config = Readonly<{
   /** Partition lease time to live; a dead aggregator's partitions move on after this. */
   aggregatorLeaseMs: number;
   timezone: string;
-  otel: Readonly<{ endpoint: string | undefined; serviceName: string }>;
+  /** `sampleRatio`: share of new traces recorded (0..1); continued traces follow their parent. */
+  otel: Readonly<{
+    endpoint: string | undefined;
+    serviceName: string;
+    sampleRatio: number;
+    protocol: 'http/protobuf' | 'http/json';
+  }>;
   /** Status callbacks posted to apps (pkg/callbacks). */
   callbacks: Readonly<{
     /** Post to (and accept app URLs at) loopback/private addresses: tests and on-prem installs. */
@@ -193,11 +220,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   const c = r.data;
   if (c.RETRY_MAX_MS < c.RETRY_BASE_MS) throw new ConfigError('RETRY_MAX_MS: must be >= RETRY_BASE_MS');
+  const redisClusterNodes = clusterNodes(c.REDIS_CLUSTER_NODES, c.REDIS_URL);
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
     opsPort: c.OPS_PORT,
     redisUrl: c.REDIS_URL,
+    redisClusterNodes,
     databaseUrl: c.DATABASE_URL ?? `sqlite://${c.DATA_DIR}/push.db`,
     dataDir: c.DATA_DIR,
     adminToken: c.ADMIN_TOKEN,
@@ -205,6 +234,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     secretKey: c.SECRET_KEY ? decodeKey(c.SECRET_KEY) : undefined,
     logLevel: c.LOG_LEVEL,
     logFormat: c.LOG_FORMAT,
+    logRedact: c.LOG_REDACT,
+    accessLog: c.ACCESS_LOG,
     eventPartitions: c.EVENT_PARTITIONS,
     handler: Object.freeze({
       concurrency: c.HANDLER_CONCURRENCY,
@@ -226,13 +257,32 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     redisAutostart: c.REDIS_AUTOSTART,
     aggregatorLeaseMs: c.AGGREGATOR_LEASE_MS,
     timezone: c.TIMEZONE,
-    otel: Object.freeze({ endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME }),
+    otel: Object.freeze({
+      endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: c.OTEL_SERVICE_NAME,
+      sampleRatio: c.OTEL_TRACES_SAMPLER_ARG,
+      protocol: c.OTEL_EXPORTER_OTLP_PROTOCOL,
+    }),
     callbacks: Object.freeze({
       allowPrivateNetworks: c.CALLBACKS_ALLOW_PRIVATE,
       maxAttempts: c.CALLBACKS_MAX_ATTEMPTS,
       concurrency: c.CALLBACKS_CONCURRENCY,
     }),
   });
+}
+
+/** `REDIS_CLUSTER_NODES` → the seeds; a cluster has only database 0, so REDIS_URL may not name another. */
+function clusterNodes(v: string | undefined, redisUrl: string): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  const db = new URL(redisUrl).pathname.replace(/^\//, '');
+  if (db !== '' && db !== '0')
+    throw new ConfigError('REDIS_URL: a Redis Cluster has only database 0; drop the /<db> path');
+  return Object.freeze(
+    v
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== ''),
+  );
 }
 
 /** `HANDLER_ROUTES` (comma-separated route patterns) → the routes, or undefined for all. */

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { ALL_ROUTES, type Route } from '../domain/channels.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { type DeadLetterDetail, type DeadLetterFilter, toDetail } from './entry.ts';
 import type { DeadLetterRef } from './ids.ts';

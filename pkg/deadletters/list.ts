@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { type Fields, fieldsOf } from '../bus/entry.ts';
 import type { Route } from '../domain/channels.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { type DeadLetter, type DeadLetterFilter, matches, toItem } from './entry.ts';
 import { comparePositions, type DeadLetterRef, encodeCursor, endAfter, entryTime } from './ids.ts';

@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
 import { type Fields, fieldsOf } from '../bus/entry.ts';
 import { parseRoute, type Route } from '../domain/channels.ts';
 import { decodeDelivery } from '../domain/delivery.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
+import { pipelineAnySlot } from '../redis/cluster.ts';
 import type { Keys } from '../redis/keys.ts';
 import { loadLuaFile } from '../redis/lua.ts';
 import { type DeadLetterFilter, matches, replayFields } from './entry.ts';
@@ -74,7 +75,7 @@ export async function readByIds(
 ): Promise<{ ref: DeadLetterRef; fields: Fields }[]> {
   const refs = [...new Set(ids)].map(parseDeadLetterId).filter((r) => r !== undefined);
   if (refs.length === 0) return [];
-  const pipe = deps.redis.pipeline();
+  const pipe = pipelineAnySlot(deps.redis); // dead letters of several routes: several slots
   for (const r of refs) pipe.xrange(deps.keys.deadLetters(r.route), r.entryId, r.entryId);
   const results = (await pipe.exec()) ?? [];
   const out: { ref: DeadLetterRef; fields: Fields }[] = [];

@@ -27,10 +27,15 @@ export type LifecycleEvent = Readonly<{
   providerMessageId?: string;
   /** Billed parts the provider reported (SMS segments), on `sent`. */
   segments?: number;
+  /**
+   * The message's W3C traceparent when its trace is sampled (the aggregator links its spans to
+   * it); absent otherwise, so an untraced event costs two bytes.
+   */
+  traceparent?: string;
 }>;
 
-/** Strings per encoded event: every event has the same 13 fields (Lua scripts rely on it). */
-export const EVENT_FIELDS = 26;
+/** Strings per encoded event: every event has the same 14 fields (Lua scripts rely on it: ended.lua EVENT_LEN). */
+export const EVENT_FIELDS = 28;
 
 /**
  * The event of one delivery reaching `state`: the one builder of events from a delivery.
@@ -45,6 +50,7 @@ export function eventOf(
     channel: Channel;
     messageType: MessageType;
     appId?: number | undefined;
+    traceparent?: string | undefined;
   }>,
   state: State,
   at: number,
@@ -67,10 +73,12 @@ export function eventOf(
     ...(d.appId ? { appId: d.appId } : {}),
     ...(sent?.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
     ...(sent?.segments ? { segments: sent.segments } : {}),
+    // Sampled traces only (flag 01): events stay small when tracing is off or sampled out.
+    ...(d.traceparent?.endsWith('-01') ? { traceparent: d.traceparent } : {}),
   };
 }
 
-/** Flat stream-entry fields of an event (`id tpl rcv ch mt st at rsn acct prov app pmid seg`): the one layout. */
+/** Flat stream-entry fields of an event (`id tpl rcv ch mt st at rsn acct prov app pmid seg tp`): the one layout. */
 export function encodeEvent(e: LifecycleEvent): string[] {
   return [
     'id',
@@ -99,6 +107,8 @@ export function encodeEvent(e: LifecycleEvent): string[] {
     e.providerMessageId ?? '',
     'seg',
     e.segments === undefined ? '' : String(e.segments),
+    'tp',
+    e.traceparent ?? '',
   ];
 }
 
@@ -118,6 +128,7 @@ export function decodeEvent(f: Readonly<Record<string, string>>): LifecycleEvent
     ...(f.app ? { appId: Number(f.app) || 0 } : {}),
     ...(f.pmid ? { providerMessageId: f.pmid } : {}),
     ...(f.seg ? { segments: Number(f.seg) || 0 } : {}),
+    ...(f.tp ? { traceparent: f.tp } : {}),
   };
 }
 

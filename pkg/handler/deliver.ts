@@ -1,3 +1,4 @@
+import type { SpanContext } from '@opentelemetry/api';
 import type { Entry, Settlement } from '../bus/entry.ts';
 import { type ChannelSender, CIRCUIT_OPEN, type SenderAccount } from '../channels/sender.ts';
 import type { Route } from '../domain/channels.ts';
@@ -9,6 +10,8 @@ import type { Template } from '../domain/template.ts';
 import type { AccountTag, Ledger } from '../lifecycle/ledger.ts';
 import type { RouteAccount } from '../pipeline/live-config-schema.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { recordOutcome } from '../telemetry/span-outcome.ts';
+import { contextOf, inSpan, SpanKind } from '../telemetry/tracing.ts';
 import { backoffMs } from './retry.ts';
 import { accountOrder } from './routing.ts';
 
@@ -64,7 +67,7 @@ const fieldsOf = (d: Delivery): Record<string, string> => {
  *
  * @example const handle = createDeliver(deps); const settlement = await handle(entry);
  */
-export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Settlement> {
+export function createDeliver(deps: DeliverDeps): (entry: Entry, span?: SpanContext) => Promise<Settlement> {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const { ledger } = deps;
@@ -85,7 +88,8 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
     return { kind: 'delay', dueAt: now() + wait, fields: fieldsOf(d) };
   };
 
-  return async function deliver(entry: Entry): Promise<Settlement> {
+  /** `span`: the delivery's span (tracing on), parent of its provider-call spans. */
+  return async function deliver(entry: Entry, span?: SpanContext): Promise<Settlement> {
     const route = deps.routeOf(entry.stream);
     const parsed = route ? route.split('.') : [];
     const d = route
@@ -176,7 +180,23 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry) => Promise<Sett
     for (;;) {
       const { account, sender, tag } = candidates[at]!;
       // The sender never throws: client throws and open breakers come back as outcomes.
-      const outcome = await sender.send({ delivery: d, template, content: rendered });
+      const outcome = await inSpan(
+        'push.provider.call',
+        undefined,
+        { 'push.provider': account.provider, 'push.account_id': account.id, 'push.channel': account.channel },
+        async (call) => {
+          const traceContext = contextOf(call);
+          const o = await sender.send({
+            delivery: d,
+            template,
+            content: rendered,
+            ...(traceContext ? { traceContext } : {}),
+          });
+          recordOutcome(call, o);
+          return o;
+        },
+        { kind: SpanKind.CLIENT, ...(span ? { parent: span } : {}) },
+      );
       if (outcome.ok) {
         await ledger.finish(d, 'sent', {
           providerMessageId: outcome.providerMessageId ?? '',

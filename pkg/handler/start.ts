@@ -1,16 +1,17 @@
-import type { Redis } from 'ioredis';
 import { type Consumer, ensureGroup, startConsumer, startMover } from '../bus/index.ts';
 import type { SenderCache } from '../channels/registry.ts';
 import type { Config } from '../config/config.ts';
 import { ALL_ROUTES, type Channel, type MessageType, type Route } from '../domain/channels.ts';
 import { decodeDelivery } from '../domain/delivery.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { Metrics } from '../telemetry/metrics.ts';
-import { inSpan } from '../telemetry/tracing.ts';
+import type { HandlerMetrics } from '../telemetry/metrics.ts';
+import { contextOf, inSpan, SpanKind } from '../telemetry/tracing.ts';
 import type { TemplateCache } from '../templates/cache.ts';
 import { createDeliver, type DeliverDeps } from './deliver.ts';
+import { meteredLedger } from './metrics.ts';
 
 /** Consumer group of the delivery streams (DESIGN.md). */
 export const HANDLER_GROUP = 'handlers';
@@ -43,7 +44,7 @@ export type HandlerOptions = Readonly<{
   settings: Omit<Config['handler'], 'concurrency' | 'routes'>;
   routes?: readonly Route[];
   log: Logger;
-  metrics?: Metrics;
+  metrics?: HandlerMetrics;
   /** Move due delayed deliveries back into their streams from this process (default true). */
   mover?: boolean;
 }>;
@@ -66,8 +67,10 @@ export async function startHandler(
   const delayedKeyOf = (s: string) => opts.keys.delayed(byStream.get(s)!);
   const deadKeyOf = (s: string) => opts.keys.deadLetters(byStream.get(s)!);
 
+  // Every state the handler records is counted (push_deliveries_total).
+  const ledger = opts.metrics ? meteredLedger(opts.ledger, opts.metrics) : opts.ledger;
   const deliver = createDeliver({
-    ledger: opts.ledger,
+    ledger,
     routeOf: (s) => byStream.get(s),
     template: (id) => opts.templates.get(id),
     account: async (id) => (await opts.senders.get(id))?.account,
@@ -103,15 +106,32 @@ export async function startHandler(
     },
     handle: async (entry) => {
       m?.inFlight.inc();
+      const started = performance.now();
       try {
         const route = byStream.get(entry.stream) ?? '?';
+        const f = entry.fields;
         const s = await inSpan(
           'push.deliver',
-          entry.fields.tp,
-          { 'push.route': route, 'push.message_id': entry.fields.id ?? '' },
-          () => deliver(entry),
+          f.tp,
+          {
+            'push.route': route,
+            'push.message_id': f.id ?? '',
+            'push.template_id': Number(f.tpl) || 0,
+            'push.attempt': Number(f.att) || 1,
+          },
+          async (span) => {
+            const settled = await deliver(entry, contextOf(span));
+            if (span.isRecording()) span.setAttribute('push.settlement', settled.kind);
+            return settled;
+          },
+          { kind: SpanKind.CONSUMER },
         );
-        m?.handled.inc({ route: byStream.get(entry.stream) ?? '?', outcome: s.kind });
+        if (m) {
+          m.handled.inc({ route, outcome: s.kind });
+          m.handlerDuration.observe({ route }, (performance.now() - started) / 1000);
+          // Delayed with a higher attempt number: a retry (holds and quiet hours keep theirs).
+          if (s.kind === 'delay' && Number(s.fields.att) > (Number(f.att) || 1)) m.retries.inc({ route });
+        }
         return s;
       } finally {
         m?.inFlight.dec();
@@ -132,7 +152,7 @@ export async function startHandler(
       const route = byStream.get(entry.stream);
       const [channel, type] = (route ?? '.').split('.') as [Channel, MessageType];
       const d = route ? decodeDelivery(channel, type, entry.fields) : undefined;
-      if (d) await opts.ledger.fail(d, 'MAX_DELIVERIES');
+      if (d) await ledger.fail(d, 'MAX_DELIVERIES');
     },
     // A batch channel reads a provider call's worth at once, so one read fills whole calls.
     batchSize: (s) => Math.max(opts.settings.batch, opts.batchOf?.(byStream.get(s)!) ?? 1),

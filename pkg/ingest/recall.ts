@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { AppError } from '../domain/errors.ts';
 import type { CancelResult, Ledger } from '../lifecycle/ledger.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 /** What became of one message of a recall. */

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import { routeOf } from '../domain/channels.ts';
 import { encodeDelivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
 import { mayUse } from '../domain/template.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { TemplateCache } from '../templates/cache.ts';
 import type { Backpressure } from './backpressure.ts';

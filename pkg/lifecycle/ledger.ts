@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Delivery } from '../domain/delivery.ts';
 import { encodeEvent, eventOf, type LifecycleEvent, partitionOf } from '../domain/events.ts';
 import { FINAL_STATES, type State } from '../domain/states.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { type LuaScript, loadLuaFile, loadScripts } from '../redis/lua.ts';
 import { tickBatcher } from '../redis/tick-batch.ts';

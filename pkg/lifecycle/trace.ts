@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Channel, MessageType } from '../domain/channels.ts';
 import { partitionOf } from '../domain/events.ts';
 import type { State } from '../domain/states.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 /** One state of a message's timeline. */

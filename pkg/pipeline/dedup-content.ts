@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { normalizeReceiver } from '../domain/receivers.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { loadLuaFile } from '../redis/lua.ts';
 import { stableHash } from './stable-hash.ts';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { defaultLiveConfig, type LiveConfig, parseLiveConfig } from './live-config-schema.ts';

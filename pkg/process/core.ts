@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
 import { createLedger, type Ledger } from '../lifecycle/ledger.ts';
-import { connectRedis } from '../redis/client.ts';
+import { connectRedis, type RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { createKeys } from '../redis/keys.ts';
 import { type Db, type Dialect, openDb } from '../store/db.ts';
@@ -20,7 +19,7 @@ export type Core = Readonly<{
     generated?: { adminToken: boolean; secretKey: boolean };
   };
   log: Logger;
-  redis: Redis;
+  redis: RedisClient;
   db: Db;
   dialect: Dialect;
   repos: Repos;
@@ -44,8 +43,13 @@ export async function openCore(
 ): Promise<Core> {
   if (!config.adminToken || !config.secretKey)
     throw new Error('openCore needs adminToken and secretKey (withDevSecrets)');
-  const log = createLogger({ level: config.logLevel, format: config.logFormat, name });
-  const redis = connectRedis(config.redisUrl, 'command');
+  const log = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    redact: config.logRedact,
+    name,
+  });
+  const redis = connectRedis(config, 'command');
   await redis.ping();
   const { db, dialect } = openDb(config.databaseUrl);
   await migrateToLatest(db, dialect);

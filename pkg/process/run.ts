@@ -37,6 +37,8 @@ export async function runProcess(
   const stopTracing = await startTracing({
     endpoint: config.otel.endpoint,
     serviceName: `${config.otel.serviceName}-${name}`,
+    sampleRatio: config.otel.sampleRatio,
+    protocol: config.otel.protocol,
   });
   shutdown.add({ name: 'tracing', close: stopTracing });
   // Started by deploy/bootstrap.mjs: stop when the launcher goes away.

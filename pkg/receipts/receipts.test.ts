@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Redis } from 'ioredis';
 import { newId } from '../domain/ids.ts';
 import { createLedger } from '../lifecycle/ledger.ts';
 import { readTrace } from '../lifecycle/trace.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import { connectRedis } from '../redis/client.ts';
 import { recordChangeOf } from '../sms-records/fold.ts';
 import { createSmsRecordsRepo } from '../store/sms-records.ts';

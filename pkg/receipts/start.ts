@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { ensureGroup, startConsumer, startMover } from '../bus/index.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createMatcher, type MatcherDeps, type ReceiptResult } from './matcher.ts';

@@ -3,8 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from '../config/config.ts';
 import type { Route } from '../domain/channels.ts';
 import { MEMBERS_LEASE_NAME, partitionLeaseName } from '../stats/leases.ts';
+import { slotOf } from './cluster.ts';
 import { createKeys } from './keys.ts';
 
 // Redis Cluster runs a script only when all its keys hash to one slot, which braces (hash tags)
@@ -43,6 +45,7 @@ const SCRIPTS: Record<string, 'included' | (() => string[])[]> = {
   'pipeline/scripts/dedup-frequency.lua': [() => [k.dedupFrequency('sms', '+8613800000000', 'd')]],
   'pipeline/scripts/token-book.lua': [() => [k.accountRate(4), k.accountCooldown(4), k.accountBookings(4)]],
   'pipeline/scripts/token-bucket.lua': [() => [k.appRate(7)], () => [k.accountRate(4), k.accountCooldown(4)]],
+  'redis/scripts/keyed-command.lua': [() => [k.stream(route)], () => [k.events(p)]],
   'redis/scripts/lease-release.lua': [() => [k.lease('scheduler')], () => [k.lease(partitionLeaseName(p))]],
   'redis/scripts/lease-renew.lua': [() => [k.lease('scheduler')], () => [k.lease(partitionLeaseName(p))]],
   'scheduler/scripts/scheduler-complete-run.lua': [() => [k.schedRuns()]],
@@ -122,6 +125,8 @@ describe('Lua scripts and Redis Cluster hash tags', () => {
         assert.ok(keys.length >= highest, `${file} reads KEYS[${highest}], the table gives ${keys.length}`);
         const tags = new Set(keys.map(hashTag));
         assert.equal(tags.size, 1, `${file}: keys on different slots: ${keys.join(', ')}`);
+        // The same with the slot function the Cluster client routes by (CRC16 of the tag).
+        assert.equal(new Set(keys.map(slotOf)).size, 1, `${file}: keys on different slots`);
         if (keys.length > 1)
           assert.ok(
             keys.every((key) => /\{[^}]+\}/.test(key)),
@@ -204,5 +209,10 @@ describe('key builders', () => {
     assert.notEqual(hashTag(k.events(1)), hashTag(k.events(2)));
     assert.notEqual(hashTag(k.accountRate(1)), hashTag(k.accountRate(2)));
     assert.equal(hashTag('push:{}x'), 'push:{}x', 'empty braces are no tag');
+  });
+
+  test('KEY_PREFIX cannot carry braces: it would become the one tag of every key (one slot for all)', () => {
+    assert.throws(() => loadConfig({ KEY_PREFIX: 'push{a}:' }), ConfigError);
+    assert.equal(loadConfig({ KEY_PREFIX: 't1:' }).keyPrefix, 't1:');
   });
 });

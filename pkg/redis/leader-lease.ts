@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { acquireLease, releaseLease, renewLease } from './lease.ts';
 
 export type LeaderLease = Readonly<{
@@ -11,7 +11,7 @@ export type LeaderLease = Readonly<{
 }>;
 
 export type LeaderLeaseOptions = Readonly<{
-  redis: Redis;
+  redis: RedisClient;
   /** The lease key (e.g. keys.lease('scheduler')). */
   key: string;
   /** Unique id of this instance (core.instance). */

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { loadScriptDir } from './lua.ts';
 
 // One lease primitive for the whole repository: a string key holding the owner id with a
 // PX time to live. Acquire with SET NX, renew and release only while still the owner.
 const SCRIPTS = loadScriptDir(new URL('./scripts/', import.meta.url), { leaseRenew: 1, leaseRelease: 1 });
 
-type LeaseClient = Pick<Redis, 'set' | 'evalsha' | 'eval'>;
+type LeaseClient = Pick<RedisClient, 'set' | 'evalsha' | 'eval'>;
 
 /**
  * Takes a free lease (`SET key owner NX PX ttl`); resolves true when the caller now holds it.

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 
 // The one Lua loader of the repository: every script is one `.lua` file (KEYS/ARGV/returns
 // header, keys of one hash tag) read once at module load, run as EVALSHA with an EVAL fallback.
 
 /** The slice of an ioredis client a Lua script needs. */
-export type ScriptClient = Pick<Redis, 'evalsha' | 'eval'>;
+export type ScriptClient = Pick<RedisClient, 'evalsha' | 'eval'>;
 
 /** A Lua script (bound to its KEYS count when one was given); call it with any client. */
 export type LuaScript = (

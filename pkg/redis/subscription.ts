@@ -1,4 +1,4 @@
-import { connectRedis } from './client.ts';
+import { connectRedis, type RedisTarget } from './client.ts';
 
 /**
  * A pub/sub subscription to one channel on its own subscriber connection, for caches that drop
@@ -7,18 +7,19 @@ import { connectRedis } from './client.ts';
  * then. ioredis re-subscribes by itself after a reconnect.
  *
  * @example
- * const sub = subscribe({ redisUrl, channel: keys.appChanged(), onMessage: () => cache.invalidate(),
+ * const sub = subscribe({ target: config, channel: keys.appChanged(), onMessage: () => cache.invalidate(),
  *   onReady: () => cache.invalidate(), onError: (err) => log.error({ err }, 'subscription failed') });
  * await sub.close();
  */
 export function subscribe(opts: {
-  redisUrl: string;
+  /** Where Redis is (a URL, or the config with its cluster nodes). */
+  target: RedisTarget;
   channel: string;
   onMessage: (message: string) => void;
   onReady?: () => void;
   onError: (err: unknown) => void;
 }): { close(): Promise<unknown> } {
-  const sub = connectRedis(opts.redisUrl, 'subscriber');
+  const sub = connectRedis(opts.target, 'subscriber');
   let subscribed = false;
   const ready = () => {
     opts.onReady?.();

@@ -11,3 +11,4 @@ export { type SchedulerKeys, schedulerKeys } from './keys.ts';
 export { type SmsReceiptPuller, throttledReceipts } from './receipts.ts';
 export { executeRun, type RunDeps, type RunOutcome, type SchedulerCounters } from './run.ts';
 export { type Scheduler, type SchedulerOptions, startScheduler } from './scheduler.ts';
+export { streamsSource, watchedStreams } from './stream-watch.ts';

@@ -19,11 +19,20 @@ export function throttledReceipts(opts: {
   puller: SmsReceiptPuller | undefined;
   everyMs: number;
   log: Logger;
+  /** Told after each pull whether it succeeded (metrics). */
+  onRun?: (ok: boolean) => void;
 }): (now: number) => Promise<void> {
   let last = Number.NEGATIVE_INFINITY;
   return async (now) => {
     if (!opts.puller || Date.now() - last < opts.everyMs) return;
     last = Date.now();
-    await opts.puller(now).catch((err) => opts.log.error({ err }, 'SMS receipt pull failed'));
+    const ok = await opts.puller(now).then(
+      () => true,
+      (err) => {
+        opts.log.error({ err }, 'SMS receipt pull failed');
+        return false;
+      },
+    );
+    opts.onRun?.(ok);
   };
 }

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Template } from '../domain/template.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import {
   type CrowdRunsRepo,
   MAX_REJECTIONS,

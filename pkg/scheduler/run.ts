@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { ensureGroup } from '../bus/index.ts';
 import { catalog } from '../channels/catalog.ts';
 import { type Route, routeOf } from '../domain/channels.ts';
@@ -7,11 +6,13 @@ import { missingVariables } from '../domain/render.ts';
 import { HANDLER_GROUP } from '../handler/start.ts';
 import { fanOut } from '../ingest/fanout.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { CrowdRunsRepo, RunRejection, RunTotals } from '../store/crowd-runs.ts';
 import type { CrowdFile, CrowdRow, CrowdsRepo } from '../store/crowds.ts';
 import type { TemplateView } from '../store/templates.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { openSpan, traceparentOf } from '../telemetry/tracing.ts';
 import type { SchedulerKeys } from './keys.ts';
 import {
   closeRun,
@@ -147,6 +148,13 @@ export async function executeRun(deps: RunDeps, first: TemplateView, runAt: numb
       else good.push(r);
     }
     const t = deps.now();
+    // A cron chunk is the scheduler's "request": one trace per chunk, carried by its deliveries.
+    const span = openSpan('push.scheduler.chunk', {
+      'push.template_id': template.id,
+      'push.run_at': runAt,
+      'push.chunk': i,
+      'push.messages': good.length,
+    });
     const { requestId, deliveries } = good.length
       ? fanOut(
           template,
@@ -156,7 +164,7 @@ export async function executeRun(deps: RunDeps, first: TemplateView, runAt: numb
           },
           {
             now: t,
-            traceparent: '',
+            traceparent: traceparentOf(span),
             seed: `cron:${template.id}:${runAt}:${i}`,
             firstAt: runAt,
             ...(template.appId === null ? {} : { appId: template.appId }),
@@ -182,6 +190,8 @@ export async function executeRun(deps: RunDeps, first: TemplateView, runAt: numb
       args.push(fields.length, ...fields);
     }
     const [n, ...after] = (await deps.enqueueChunk([stream, progress], args)) as number[];
+    span.setAttribute('push.appended', Math.max(0, n!));
+    span.end();
     totals = { rowsRead: after[0]!, accepted: after[1]!, rejected: after[2]!, chunksDone: after[3]! };
     if (n! < 0) {
       deps.counters.chunksFenced++;

@@ -7,6 +7,7 @@ import { connectRedis } from '../redis/client.ts';
 import { startLeaderLease } from '../redis/leader-lease.ts';
 import { loadScripts } from '../redis/lua.ts';
 import type { TemplateView } from '../store/templates.ts';
+import type { SchedulerMetrics } from '../telemetry/metrics.ts';
 import { dueRuns, runBaseline } from './cron.ts';
 import { schedulerKeys } from './keys.ts';
 import { type SmsReceiptPuller, throttledReceipts } from './receipts.ts';
@@ -33,6 +34,8 @@ export type SchedulerOptions = {
   uploadTtlMs?: number;
   /** Test hook, see {@link RunDeps.beforeChunk}. */
   beforeChunk?: RunDeps['beforeChunk'];
+  /** Where firings are counted (`push_scheduler_runs_total`). */
+  metrics?: Pick<SchedulerMetrics, 'runs'>;
 };
 
 export type Scheduler = Readonly<{
@@ -64,7 +67,7 @@ export type Scheduler = Readonly<{
 export function startScheduler(core: Core, opts: SchedulerOptions = {}): Scheduler {
   const { keys, log } = core;
   // Its own connection, without auto-pipelining: lease heartbeats never queue behind a chunk's writes.
-  const redis = connectRedis(core.config.redisUrl, 'command', {
+  const redis = connectRedis(core.config, 'command', {
     enableAutoPipelining: false,
     connectionName: 'pushline-scheduler',
   });
@@ -95,6 +98,7 @@ export function startScheduler(core: Core, opts: SchedulerOptions = {}): Schedul
     onError: (err) => log.warn({ err }, 'scheduler lease heartbeat failed'),
   });
   const mayAct = () => !stopped && lease.isLeader();
+  const fired = (kind: 'crowd' | 'receipts', outcome: string) => opts.metrics?.runs.inc({ kind, outcome });
 
   const runDeps: RunDeps = {
     redis,
@@ -183,14 +187,18 @@ export function startScheduler(core: Core, opts: SchedulerOptions = {}): Schedul
           // A run halted that long ago (its template stayed paused) is dropped, not resumed: its
           // progress expires with the progress TTL, and resuming without it could resend chunks.
           await dropStale(t, runAt);
+          fired('crowd', 'dropped');
           continue;
         }
-        if ((await executeRun(runDeps, t, runAt)) !== 'done') continue;
+        const outcome = await executeRun(runDeps, t, runAt);
+        fired('crowd', outcome);
+        if (outcome !== 'done') continue;
         if (Number(await scripts.schedulerCompleteRun([skeys.runs], [t.id, runAt])) !== 1) continue;
         counters.runsCompleted++;
         log.info({ templateId: t.id, runAt: new Date(runAt).toISOString() }, 'scheduled run completed');
       } catch (err) {
         counters.errors++;
+        fired('crowd', 'error');
         log.error({ err, templateId: t.id }, 'scheduled run failed; retried next tick');
       }
     }
@@ -200,6 +208,7 @@ export function startScheduler(core: Core, opts: SchedulerOptions = {}): Schedul
     puller: opts.smsReceipts,
     everyMs: opts.receiptsEveryMs ?? 30_000,
     log,
+    onRun: (ok) => fired('receipts', ok ? 'ok' : 'error'),
   });
 
   let ticking: Promise<void> | undefined;

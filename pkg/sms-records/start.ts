@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { ensureGroup, startConsumer } from '../bus/index.ts';
 import { decodeEvent } from '../domain/events.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { tickBatcher } from '../redis/tick-batch.ts';
 import type { SmsRecordChange } from '../store/sms-records.ts';

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { fieldsToRecord } from '../domain/delivery.ts';
 import { decodeEvent } from '../domain/events.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
+import { keyCommand, readGroupStreams } from '../redis/cluster.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { inSpan, linksOf, SpanKind } from '../telemetry/tracing.ts';
 import { AGGREGATOR_GROUP, createApplier, DEFAULT_APPLY_EVENTS, type EventEntry } from './apply.ts';
 import { type EventLag, eventLag } from './lag.ts';
 import { createPartitionLeases } from './leases.ts';
@@ -110,7 +112,14 @@ export async function startAggregator(opts: AggregatorOptions): Promise<Aggregat
   const ensureGroup = async (p: number) => {
     try {
       // From 0, not $: events written before the first aggregator started are folded too.
-      await redis.xgroup('CREATE', keys.events(p), AGGREGATOR_GROUP, '0', 'MKSTREAM');
+      await keyCommand(redis, keys.events(p), [
+        'XGROUP',
+        'CREATE',
+        keys.events(p),
+        AGGREGATOR_GROUP,
+        '0',
+        'MKSTREAM',
+      ]);
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
     }
@@ -176,7 +185,22 @@ export async function startAggregator(opts: AggregatorOptions): Promise<Aggregat
       event: fields ? decodeEvent(fieldsToRecord(fields)) : undefined,
     }));
     try {
-      const r = await applier.apply(p, batch);
+      // One span per folded batch, linked to the sampled traces of its events (a span per
+      // message would cost more than the fold itself); child of the first, so a lone traced
+      // message shows its aggregation in its own trace.
+      const links = linksOf(batch, (e) => e.event?.traceparent);
+      const r = await inSpan(
+        'push.aggregate',
+        undefined,
+        { 'push.partition': p, 'push.events': batch.length },
+        async (span) => {
+          const applied = await applier.apply(p, batch);
+          if (span.isRecording())
+            span.setAttributes({ 'push.applied': applied.applied, 'push.replayed': applied.replayed });
+          return applied;
+        },
+        { kind: SpanKind.CONSUMER, links, ...(links[0] ? { parent: links[0] } : {}) },
+      );
       stats.applied += r.applied;
       stats.replayed += r.replayed;
       stats.batches++;
@@ -207,18 +231,13 @@ export async function startAggregator(opts: AggregatorOptions): Promise<Aggregat
         }
         readAt = Date.now();
         const count = Math.min(readCount, Math.max(100, Math.floor(readBudget / parts.length)));
-        const reply = (await blocking.call(
-          'XREADGROUP',
-          'GROUP',
-          AGGREGATOR_GROUP,
-          AGGREGATOR_CONSUMER,
-          'COUNT',
-          count,
-          'BLOCK',
+        // One blocking read of every owned partition (on a Cluster: per slot, polled).
+        const reply = (await readGroupStreams(
+          blocking,
+          ['GROUP', AGGREGATOR_GROUP, AGGREGATOR_CONSUMER, 'COUNT', count],
+          parts.map((p) => keys.events(p)),
+          parts.map((p) => cursors.get(p)!),
           blockMs,
-          'STREAMS',
-          ...parts.map((p) => keys.events(p)),
-          ...parts.map((p) => cursors.get(p)!),
         )) as ReadReply;
         lastFull = reply?.some(([, entries]) => entries.length >= count) ?? false;
         if (reply) {
@@ -284,6 +303,16 @@ function registerMetrics(
     registers,
     async collect() {
       this.set((await lag()).total);
+    },
+  });
+  new Gauge({
+    name: 'push_aggregator_lag',
+    help: 'Lifecycle events of a partition not yet folded: never delivered to the aggregator group plus delivered, unacknowledged',
+    labelNames: ['partition'],
+    registers,
+    async collect() {
+      for (const p of (await lag()).partitions)
+        this.set({ partition: String(p.partition) }, p.lag + p.pending);
     },
   });
   new Gauge({

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/client.ts';
+import { keyCommand } from '../redis/cluster.ts';
 import type { Keys } from '../redis/keys.ts';
 import { AGGREGATOR_GROUP } from './apply.ts';
 
@@ -30,7 +31,7 @@ export async function eventLag(opts: { redis: Redis; keys: Keys; partitions: num
       const key = keys.events(partition);
       let groups: unknown[][];
       try {
-        groups = (await redis.call('XINFO', 'GROUPS', key)) as unknown[][];
+        groups = (await keyCommand(redis, key, ['XINFO', 'GROUPS', key])) as unknown[][];
       } catch (err) {
         if (/no such key/i.test(String((err as Error).message))) return { partition, lag: 0, pending: 0 };
         throw err;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { acquireLease, releaseLease, renewLease } from '../redis/lease.ts';
 import { loadLuaFile } from '../redis/lua.ts';

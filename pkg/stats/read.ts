@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Channel } from '../domain/channels.ts';
 import { AppError } from '../domain/errors.ts';
 import { partitionOf } from '../domain/events.ts';
 import type { State } from '../domain/states.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { dayRange, hoursOf, isDay } from './buckets.ts';
 import { decodeLatest } from './codec.ts';

@@ -33,6 +33,13 @@ const REDACT = [
   'config.accessToken',
 ];
 
+/** Receiver fields (a phone number, an address, a user id): redacted unless `redact` is off. */
+const RECEIVERS = ['receiver', 'receivers', 'rcv', 'phone', 'mobile', 'email'].flatMap((f) => [
+  f,
+  `*.${f}`,
+  `*.*.${f}`,
+]);
+
 // Loaded only when a logger prints pretty: a JSON process never loads pino-pretty.
 const require = createRequire(import.meta.url);
 
@@ -45,16 +52,25 @@ export function isPretty(format: LogFormat, stdoutIsTTY: boolean = process.stdou
  * A logger to stdout. JSON lines (pino's own fast path, untouched) unless `format` asks for
  * human lines, which `auto` (the default) does on a terminal: time, level, process name,
  * message, then the fields. Secrets never reach logs in either form: credential-like fields are
- * redacted wherever they appear in a logged object, before either form is written.
+ * redacted wherever they appear in a logged object, before either form is written. Receiver
+ * fields (`receiver`, `rcv`, `phone`, …) are too unless `redact` is false (`LOG_REDACT`, for
+ * local debugging). `destination` replaces stdout (tests capture lines with it).
  *
- * @example const log = createLogger({ level: 'info', name: 'handler', format: config.logFormat }); log.info({ route }, 'started');
+ * @example const log = createLogger({ level: 'info', name: 'handler', format: config.logFormat, redact: config.logRedact }); log.info({ route }, 'started');
  */
-export function createLogger(opts: { level: string; name: string; format?: LogFormat }): Logger {
+export function createLogger(opts: {
+  level: string;
+  name: string;
+  format?: LogFormat;
+  redact?: boolean;
+  destination?: pino.DestinationStream;
+}): Logger {
   const options: pino.LoggerOptions = {
     name: opts.name,
     level: opts.level,
-    redact: { paths: REDACT, censor: '[redacted]' },
+    redact: { paths: opts.redact === false ? REDACT : [...REDACT, ...RECEIVERS], censor: '[redacted]' },
   };
+  if (opts.destination) return pino(options, opts.destination);
   if (opts.level === 'silent' || !isPretty(opts.format ?? 'auto')) return pino(options);
   const pretty = require('pino-pretty') as (o: PrettyOptions) => pino.DestinationStream;
   // Synchronous, so a fatal line is on the terminal before the process exits.

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Template } from '../domain/template.ts';
+import type { RedisClient as Redis, RedisTarget } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { subscribe } from '../redis/subscription.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -10,17 +10,18 @@ import { createTemplateCache, type TemplateCache } from './cache.ts';
  * `keys.templateChanged()` (published by the admin API), over its own subscriber connection.
  *
  * @example
- * const { cache, closer } = subscribedTemplateCache({ load: (id) => repos.templates.getActive(id), redisUrl, keys, log });
+ * const { cache, closer } = subscribedTemplateCache({ load: (id) => repos.templates.getActive(id), target: config, keys, log });
  */
 export function subscribedTemplateCache(deps: {
   load: (id: number) => Promise<Template | undefined>;
-  redisUrl: string;
+  /** Where Redis is, for the subscriber connection. */
+  target: RedisTarget;
   keys: Pick<Keys, 'templateChanged'>;
   log: Logger;
 }): { cache: TemplateCache; closer: { name: string; close(): Promise<unknown> } } {
   const cache = createTemplateCache({ load: deps.load, ttlMs: 30_000 });
   const sub = subscribe({
-    redisUrl: deps.redisUrl,
+    target: deps.target,
     channel: deps.keys.templateChanged(),
     onMessage: (msg) => cache.invalidate(Number(msg) || undefined),
     // Changes announced while the connection was down never reached this cache.

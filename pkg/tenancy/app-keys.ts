@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { cachedLookup } from '../cache/cached-lookup.ts';
+import type { RedisClient as Redis, RedisTarget } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { subscribe } from '../redis/subscription.ts';
 import type { AppsRepo } from '../store/apps.ts';
@@ -46,12 +46,13 @@ export function announcingApps(
  * bounds staleness if the subscription itself is broken.
  *
  * @example
- * const { lookup, closer } = subscribedAppLookup({ load: (h) => repos.apps.findByKeyHash(h), redisUrl, keys, log });
+ * const { lookup, closer } = subscribedAppLookup({ load: (h) => repos.apps.findByKeyHash(h), target: config, keys, log });
  * await lookup(hashApiKey(key)); // { id, name, rateLimit } | undefined
  */
 export function subscribedAppLookup(deps: {
   load: (apiKeyHash: string) => Promise<AppByKey | undefined>;
-  redisUrl: string;
+  /** Where Redis is, for the subscriber connection. */
+  target: RedisTarget;
   keys: Pick<Keys, 'appChanged'>;
   log: Logger;
   ttlMs?: number;
@@ -61,7 +62,7 @@ export function subscribedAppLookup(deps: {
   // are rare), and so does a reconnect (announcements may have been missed meanwhile).
   const forget = () => lookup.invalidate();
   const sub = subscribe({
-    redisUrl: deps.redisUrl,
+    target: deps.target,
     channel: deps.keys.appChanged(),
     onMessage: forget,
     onReady: forget,

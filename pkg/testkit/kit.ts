@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import { createHttpClient } from '../channels/kit/http.ts';
 import { createKit } from '../channels/kit/index.ts';
 import type { Kit } from '../channels/kit/types.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 /**

@@ -27,7 +27,7 @@ export async function startStack(
   closers.push(...routerClosers, ...ingest.closers);
   if (opts.handler !== false) closers.push(...(await startHandlerProcess(core)).closers);
   if (opts.aggregator !== false) {
-    const blocking = connectRedis(core.config.redisUrl, 'blocking');
+    const blocking = connectRedis(core.config, 'blocking');
     const aggregator = await startAggregator({
       redis: core.redis,
       blocking,

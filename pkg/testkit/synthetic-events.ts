@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Channel } from '../domain/channels.ts';
 import { fieldsToRecord } from '../domain/delivery.ts';
 import { decodeEvent, encodeEvent, type LifecycleEvent, partitionOf } from '../domain/events.ts';
 import { idFrom } from '../domain/ids.ts';
 import type { State } from '../domain/states.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 /**

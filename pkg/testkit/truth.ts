@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { LifecycleEvent } from '../domain/events.ts';
+import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 /**

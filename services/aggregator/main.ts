@@ -12,11 +12,17 @@ import { createKeys } from '../../pkg/redis/keys.ts';
 import { lagCheck } from '../../pkg/stats/lag.ts';
 import { createLogger } from '../../pkg/telemetry/logger.ts';
 import { createMetrics } from '../../pkg/telemetry/metrics.ts';
+import { startTracing } from '../../pkg/telemetry/tracing.ts';
 import { startAggregatorProcess } from './wire.ts';
 
 // 1. config
 const config = configOrExit('aggregator', () => withDevSecrets(loadConfig()));
-const log = createLogger({ level: config.logLevel, format: config.logFormat, name: 'aggregator' });
+const log = createLogger({
+  level: config.logLevel,
+  format: config.logFormat,
+  redact: config.logRedact,
+  name: 'aggregator',
+});
 const leaseArg = process.argv.find((a) => a.startsWith('--lease-ms='));
 const leaseTtlMs = leaseArg ? Number(leaseArg.slice('--lease-ms='.length)) : config.aggregatorLeaseMs;
 if (leaseTtlMs !== undefined && !(Number.isInteger(leaseTtlMs) && leaseTtlMs >= 300)) {
@@ -24,9 +30,17 @@ if (leaseTtlMs !== undefined && !(Number.isInteger(leaseTtlMs) && leaseTtlMs >= 
   process.exit(2);
 }
 const shutdown = onShutdown(log);
+// Closed last (closers run in reverse): spans of the final batches are flushed.
+const stopTracing = await startTracing({
+  endpoint: config.otel.endpoint,
+  serviceName: `${config.otel.serviceName}-aggregator`,
+  sampleRatio: config.otel.sampleRatio,
+  protocol: config.otel.protocol,
+});
+shutdown.add({ name: 'tracing', close: stopTracing });
 
 // 2. clients
-const redis = connectRedis(config.redisUrl, 'command');
+const redis = connectRedis(config, 'command');
 shutdown.add({ name: 'redis', close: () => redis.quit() });
 const keys = createKeys(config.keyPrefix);
 const metrics = createMetrics({ process: 'aggregator' });

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../pkg/config/config.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
+import type { RedisClient as Redis } from '../../pkg/redis/client.ts';
 import { connectRedis } from '../../pkg/redis/client.ts';
 import type { Keys } from '../../pkg/redis/keys.ts';
 import { startAggregator } from '../../pkg/stats/aggregator.ts';
@@ -19,7 +19,13 @@ import type { Logger } from '../../pkg/telemetry/logger.ts';
 export async function startAggregatorProcess(deps: {
   config: Pick<
     Config,
-    'redisUrl' | 'eventPartitions' | 'timezone' | 'traceTtlDays' | 'counterTtlDays' | 'aggregatorLeaseMs'
+    | 'redisUrl'
+    | 'redisClusterNodes'
+    | 'eventPartitions'
+    | 'timezone'
+    | 'traceTtlDays'
+    | 'counterTtlDays'
+    | 'aggregatorLeaseMs'
   >;
   redis: Redis;
   keys: Keys;
@@ -29,7 +35,7 @@ export async function startAggregatorProcess(deps: {
   leaseTtlMs?: number | undefined;
 }): Promise<{ closers: Closer[] }> {
   const { config } = deps;
-  const blocking = connectRedis(config.redisUrl, 'blocking');
+  const blocking = connectRedis(config, 'blocking');
   const leaseTtlMs = deps.leaseTtlMs ?? config.aggregatorLeaseMs;
   const aggregator = await startAggregator({
     redis: deps.redis,

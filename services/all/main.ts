@@ -1,42 +1,20 @@
 // All-in-one process for the embedded quickstart (`npm start`): a local Redis if none answers,
 // SQLite, demo seed, then ingest + handler + aggregator + scheduler in one Node process, each
-// built by the same part its own process uses (services/<proc>/wire.ts, pkg/scheduler).
+// built by the same part its own process uses (./wire.ts over services/<proc>/wire.ts), each
+// with its own metrics registry, all served at ingest's /metrics.
 
-import { consoleRoutes } from '../../pkg/api/console/routes.ts';
 import { runProcess } from '../../pkg/process/run.ts';
 import { ensureLocalRedis } from '../../pkg/redis/local-server.ts';
-import { startScheduler } from '../../pkg/scheduler/index.ts';
 import { createLogger } from '../../pkg/telemetry/logger.ts';
-import { startAggregatorProcess } from '../aggregator/wire.ts';
-import { startHandlerProcess } from '../handler/wire.ts';
-import { standardRouters } from '../ingest/routers.ts';
-import { startIngest } from '../ingest/wire.ts';
-import { smsReceiptsPull, smsRecordsWriter } from '../scheduler/wire.ts';
 import { seedDemo } from './seed.ts';
+import { startAll } from './wire.ts';
 
 await runProcess(
   'all',
   async (core) => {
     const demo = await seedDemo(core);
-    const { routers, closers } = standardRouters(core);
-    const ingest = await startIngest(core, { ...routers, pages: consoleRoutes() });
-    const handler = await startHandlerProcess(core);
-    const aggregator = await startAggregatorProcess({
-      config: core.config,
-      redis: core.redis,
-      keys: core.keys,
-      log: core.log,
-      registry: ingest.metrics.registry,
-    });
-    // The handler already moves due delayed entries; the scheduler's own mover would only repeat it.
-    const receipts = smsReceiptsPull(core);
-    const records = await smsRecordsWriter(core);
-    const scheduler = startScheduler(core, {
-      mover: false,
-      smsReceipts: receipts.pull,
-      receiptsEveryMs: core.config.receiptsPullMs,
-    });
-    const base = `http://127.0.0.1:${ingest.port}`;
+    const all = await startAll(core);
+    const base = `http://127.0.0.1:${all.port}`;
     const g = core.config.generated ?? { adminToken: false };
     process.stdout.write(
       [
@@ -56,20 +34,18 @@ await runProcess(
         '',
       ].join('\n'),
     );
-    return [
-      ...records.closers,
-      ...receipts.closers,
-      ...scheduler.closers,
-      ...closers,
-      ...aggregator.closers,
-      ...handler.closers,
-      ...ingest.closers,
-    ];
+    return all.closers;
   },
   {
     before: async (config) => {
-      if (!config.redisAutostart) return [];
-      const log = createLogger({ level: config.logLevel, format: config.logFormat, name: 'all' });
+      // The private redis-server is one node; a cluster is the operator's.
+      if (!config.redisAutostart || config.redisClusterNodes) return [];
+      const log = createLogger({
+        level: config.logLevel,
+        format: config.logFormat,
+        redact: config.logRedact,
+        name: 'all',
+      });
       const local = await ensureLocalRedis({ url: config.redisUrl, dataDir: config.dataDir, log });
       return local.started ? [{ name: 'local-redis', close: () => local.stop() }] : [];
     },

@@ -5,6 +5,7 @@ import { cachedAccounts, createPlatformSenders } from '../../pkg/channels/sender
 import type { Route } from '../../pkg/domain/channels.ts';
 import { createCallGate } from '../../pkg/handler/call-gate.ts';
 import type { DeliverDeps } from '../../pkg/handler/deliver.ts';
+import { providerObserver } from '../../pkg/handler/metrics.ts';
 import { startHandler } from '../../pkg/handler/start.ts';
 import { createLiveConfig, LIVE_CONFIG_NAME } from '../../pkg/pipeline/live-config.ts';
 import { createRateLimiter } from '../../pkg/pipeline/rate-limit.ts';
@@ -14,7 +15,7 @@ import type { Core } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
 import { startReceipts } from '../../pkg/receipts/start.ts';
 import { connectRedis } from '../../pkg/redis/client.ts';
-import { createMetrics } from '../../pkg/telemetry/metrics.ts';
+import { createMetrics, type HandlerMetrics } from '../../pkg/telemetry/metrics.ts';
 import { subscribedTemplateCache } from '../../pkg/templates/changes.ts';
 
 /**
@@ -30,22 +31,24 @@ export async function startHandlerProcess(
     onRateLimited?: DeliverDeps['onRateLimited'];
     /** Live config refresh period (default 2 s; pub/sub applies changes at once). */
     configRefreshMs?: number;
+    /** Its metrics (default: a registry of its own with the Node process metrics). */
+    metrics?: HandlerMetrics;
   } = {},
 ) {
   const { cache, closer } = subscribedTemplateCache({
     load: (id) => core.repos.templates.getActive(id),
-    redisUrl: core.config.redisUrl,
+    target: core.config,
     keys: core.keys,
     log: core.log,
   });
-  const blocking = connectRedis(core.config.redisUrl, 'blocking');
+  const blocking = connectRedis(core.config, 'blocking');
   const loadAccount = cachedAccounts(core.repos.accounts);
-  const metrics = createMetrics({ process: 'handler' });
+  const metrics = opts.metrics ?? createMetrics({ process: 'handler' });
   const h = cfg(core);
 
   // Live config: discard list, whitelist, dedup, quiet hours, concurrency and rate limits,
   // pushed by the admin API over pub/sub and re-read every refresh period.
-  const configSub = connectRedis(core.config.redisUrl, 'subscriber');
+  const configSub = connectRedis(core.config, 'subscriber');
   const live = createLiveConfig({
     load: () => core.repos.configStore.get(LIVE_CONFIG_NAME),
     subscriber: configSub,
@@ -88,6 +91,8 @@ export async function startHandlerProcess(
     batching: {
       lingerMs: (d) => (d.messageType === 'auth' ? 0 : h.batchLingerMs),
       gate: createCallGate({ concurrency, limitOf, limiter }),
+      // Every provider call (single and batch) and token fetch, for the provider metrics.
+      observe: providerObserver(metrics),
     },
   });
   const { senders } = platformSenders;
@@ -128,7 +133,7 @@ export async function startHandlerProcess(
   });
   // Status callbacks to the apps that sent: their own consumer group and outbox, never in the
   // way of sends. Each loop below blocks on a connection of its own.
-  const callbacksBlocking = connectRedis(core.config.redisUrl, 'blocking');
+  const callbacksBlocking = connectRedis(core.config, 'blocking');
   const callbacks = await startCallbacks({
     redis: core.redis,
     blocking: callbacksBlocking,
@@ -142,7 +147,7 @@ export async function startHandlerProcess(
   // Provider receipts from the inbox: off the send path, so a database outage delays receipts,
   // never sends. (SMS records are written by the scheduler process, which reads every event
   // without taking the handler's CPU: services/scheduler/wire.ts.)
-  const receiptsBlocking = connectRedis(core.config.redisUrl, 'blocking');
+  const receiptsBlocking = connectRedis(core.config, 'blocking');
   const receipts = await startReceipts({
     redis: core.redis,
     blocking: receiptsBlocking,

@@ -28,7 +28,7 @@ export function standardRouters(
   core: Core,
   opts: { lagWarn?: number } = {},
 ): { routers: ExtraRouters; closers: Closer[] } {
-  const tail = connectRedis(core.config.redisUrl, 'subscriber');
+  const tail = connectRedis(core.config, 'subscriber');
   const lagWarn = opts.lagWarn ?? 100_000;
   // Ingest talks to providers too: connection tests, recall of sent messages, receipt callbacks.
   const platformSenders = createPlatformSenders({

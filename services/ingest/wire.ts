@@ -9,7 +9,7 @@ import { createIdempotency } from '../../pkg/ingest/idempotency.ts';
 import { createSendService } from '../../pkg/ingest/send.ts';
 import type { Core } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
-import { createMetrics } from '../../pkg/telemetry/metrics.ts';
+import { createMetrics, type Exposition, type IngestMetrics } from '../../pkg/telemetry/metrics.ts';
 import { subscribedTemplateCache } from '../../pkg/templates/changes.ts';
 import { subscribedAppLookup } from '../../pkg/tenancy/app-keys.ts';
 
@@ -33,6 +33,10 @@ export type ExtraRouters = Readonly<{
   recallAtProvider?: Parameters<typeof createSendService>[0]['recallAtProvider'];
   /** Whether an account's provider recalls whole calls (pkg/ingest/recall.ts). */
   recallsPerCall?: Parameters<typeof createSendService>[0]['recallsPerCall'];
+  /** Its metrics (default: a registry of its own with the Node process metrics). */
+  metrics?: IngestMetrics;
+  /** What `/metrics` serves (the all-in-one process: every part's registry). */
+  exposition?: Exposition;
 }>;
 
 /**
@@ -43,21 +47,30 @@ export type ExtraRouters = Readonly<{
 export function buildIngest(core: Core, extra: ExtraRouters = {}) {
   const { cache, closer } = subscribedTemplateCache({
     load: (id) => core.repos.templates.getActive(id),
-    redisUrl: core.config.redisUrl,
+    target: core.config,
     keys: core.keys,
     log: core.log,
   });
   const apps = subscribedAppLookup({
     load: (hash) => core.repos.apps.findByKeyHash(hash),
-    redisUrl: core.config.redisUrl,
+    target: core.config,
     keys: core.keys,
     log: core.log,
   });
-  const metrics = createMetrics({ process: 'ingest' });
+  const metrics = extra.metrics ?? createMetrics({ process: 'ingest' });
+  // A delivery counts as accepted once its record is written (push_deliveries_accepted_total).
+  const ledger: typeof core.ledger = Object.freeze({
+    ...core.ledger,
+    accept: async (...args: Parameters<typeof core.ledger.accept>) => {
+      const r = await core.ledger.accept(...args);
+      metrics.accepted.inc({ route: `${args[0].channel}.${args[0].messageType}` });
+      return r;
+    },
+  });
   const send = createSendService({
     redis: core.redis,
     keys: core.keys,
-    ledger: core.ledger,
+    ledger,
     templates: cache,
     idempotency: createIdempotency({ redis: core.redis, keys: core.keys }),
     backpressure: createBackpressure({
@@ -74,6 +87,8 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
   const app = createApp({
     log: core.log,
     metrics,
+    ...(extra.exposition ? { exposition: extra.exposition } : {}),
+    accessLog: core.config.accessLog,
     adminToken: core.config.adminToken,
     lookupApp: apps.lookup,
     ready: async () => {

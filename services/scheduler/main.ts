@@ -4,14 +4,12 @@
 // Wiring: config → core clients (pkg/process/run.ts) → scheduler part (pkg/scheduler) → ops server.
 import { dependencyChecks, startOpsServer } from '../../pkg/api/ops-server.ts';
 import { runProcess } from '../../pkg/process/run.ts';
-import { startScheduler } from '../../pkg/scheduler/index.ts';
-import { createMetrics } from '../../pkg/telemetry/metrics.ts';
-import { smsReceiptsPull, smsRecordsWriter } from './wire.ts';
+import { smsReceiptsPull, smsRecordsWriter, startMeteredScheduler } from './wire.ts';
 
 await runProcess('scheduler', async (core) => {
   const receipts = smsReceiptsPull(core);
   const records = await smsRecordsWriter(core);
-  const scheduler = startScheduler(core, {
+  const { scheduler, metrics } = startMeteredScheduler(core, {
     smsReceipts: receipts.pull,
     receiptsEveryMs: core.config.receiptsPullMs,
   });
@@ -19,7 +17,7 @@ await runProcess('scheduler', async (core) => {
     port: core.config.opsPort,
     host: core.config.host,
     log: core.log,
-    registry: createMetrics({ process: 'scheduler' }).registry,
+    registry: metrics.registry,
     ready: dependencyChecks({ redis: core.redis, db: core.db }),
   });
   return [...records.closers, ...receipts.closers, ...scheduler.closers, ...ops.closers];

@@ -5,7 +5,14 @@ import type { Closer } from '../../pkg/process/shutdown.ts';
 import { addReceipts } from '../../pkg/receipts/inbox.ts';
 import { createReceiptsPuller } from '../../pkg/receipts/pull.ts';
 import { connectRedis } from '../../pkg/redis/client.ts';
+import {
+  type Scheduler,
+  type SchedulerOptions,
+  startScheduler,
+  streamsSource,
+} from '../../pkg/scheduler/index.ts';
 import { startSmsRecords } from '../../pkg/sms-records/start.ts';
+import { createMetrics, type SchedulerMetrics } from '../../pkg/telemetry/metrics.ts';
 
 /** How far back sends still wait for a pulled receipt (providers keep them a few days). */
 const PENDING_WINDOW_MS = 3 * 86_400_000;
@@ -69,7 +76,7 @@ export function smsReceiptsPull(core: Core): { pull: (now: number) => Promise<vo
  * @example const w = await smsRecordsWriter(core); // w.closers on shutdown
  */
 export async function smsRecordsWriter(core: Core): Promise<{ closers: Closer[] }> {
-  const blocking = connectRedis(core.config.redisUrl, 'blocking');
+  const blocking = connectRedis(core.config, 'blocking');
   const records = await startSmsRecords({
     redis: core.redis,
     blocking,
@@ -92,4 +99,31 @@ export async function smsRecordsWriter(core: Core): Promise<{ closers: Closer[] 
       { name: 'sms-records', close: () => records.stop() },
     ],
   };
+}
+
+/**
+ * The scheduler with its metrics: its firings, and, while it leads, every stream's backlog and
+ * dead letters (read on scrape, so the fleet reports them once). `defaults: false` leaves the
+ * Node process metrics to another registry (the all-in-one process).
+ *
+ * @example const { scheduler, metrics } = startMeteredScheduler(core, { smsReceipts }); // metrics.registry → /metrics
+ */
+export function startMeteredScheduler(
+  core: Core,
+  opts: SchedulerOptions,
+  metricsOpts: { defaults?: boolean } = {},
+): { scheduler: Scheduler; metrics: SchedulerMetrics } {
+  let scheduler: Scheduler | undefined;
+  const metrics = createMetrics({
+    process: 'scheduler',
+    ...metricsOpts,
+    streams: streamsSource({
+      redis: core.redis,
+      keys: core.keys,
+      partitions: core.config.eventPartitions,
+      leads: () => scheduler?.isLeader() ?? false,
+    }),
+  });
+  scheduler = startScheduler(core, { ...opts, metrics });
+  return { scheduler, metrics };
 }

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import type { Redis } from 'ioredis';
 import type { ZodError } from 'zod';
 import { AppError, validationError } from '../../domain/errors.ts';
 import { lookupForm } from '../../domain/receivers.ts';
 import { errorSchema } from '../../ingest/schemas.ts';
+import type { RedisClient as Redis } from '../../redis/client.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { todayIn } from '../../stats/buckets.ts';
 import { createLiveTail, type LiveEvent } from '../../stats/live.ts';

@@ -152,3 +152,28 @@ export function createTokenCache(opts: TokenCacheOptions): TokenCache {
     },
   });
 }
+
+/**
+ * The same token cache, telling `onFetch` of every fetch this process makes (the fleet's one
+ * refresher for a token, at first use, near expiry, or after the provider refused it) and
+ * whether it gave a token. Metrics only: tokens themselves are never passed on.
+ *
+ * @example const tokens = observeTokenFetches(kit.tokens, (ok) => refreshes.inc({ provider, outcome: ok ? 'ok' : 'error' }));
+ */
+export function observeTokenFetches(tokens: TokenCache, onFetch: (ok: boolean) => void): TokenCache {
+  const seen = (fetch: () => Promise<FetchedToken>) => async (): Promise<FetchedToken> => {
+    try {
+      const t = await fetch();
+      onFetch(true);
+      return t;
+    } catch (err) {
+      onFetch(false);
+      throw err;
+    }
+  };
+  return Object.freeze({
+    get: (name, fetch) => tokens.get(name, seen(fetch)),
+    refresh: (name, stale, fetch) => tokens.refresh(name, stale, seen(fetch)),
+    withToken: (name, fetch, call) => tokens.withToken(name, seen(fetch), call),
+  });
+}

@@ -10,7 +10,7 @@ local function ended_state(record_key)
 end
 
 -- Strings per encoded event (encodeEvent in pkg/domain/events.ts: EVENT_FIELDS).
-local EVENT_LEN = 26
+local EVENT_LEN = 28
 
 -- Appends `n` encoded events (EVENT_LEN strings each) from ARGV, starting at index `from`, to the
 -- partition's event stream, and each one's `at`, state and reason to the message's timeline
