@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build`: the production build. Compiles pkg/ and services/ to JavaScript with
-// tsconfig.build.json (imports rewritten from .ts to .js), then copies beside the compiled files
+// deploy/tsconfig.build.json (imports rewritten from .ts to .js), then copies beside the compiled files
 // every non-TypeScript file the code reads at run time through `new URL('./x', import.meta.url)`
 // (Lua scripts, the console's and the API reference's assets), so `node dist/services/<name>/main.js`
 // runs without tsx. A type error fails the build.
@@ -18,7 +18,7 @@ if (outDir === resolve(root)) {
   process.exit(2);
 }
 
-// Files tests and tools use only: the same rule as tsconfig.build.json's excludes and
+// Files tests and tools use only: the same rule as deploy/tsconfig.build.json's excludes and
 // .dependency-cruiser.cjs's test code. Markdown is documentation, not read at run time.
 const TEST_ONLY = [
   /\.test\.ts$/,
@@ -44,7 +44,7 @@ const tsc = spawnSync(
   [
     join(root, 'node_modules/typescript/bin/tsc'),
     '-p',
-    join(root, 'tsconfig.build.json'),
+    join(root, 'deploy/tsconfig.build.json'),
     '--outDir',
     outDir,
   ],

@@ -283,7 +283,8 @@ describe('metrics: every declared series is recorded, each under its process lab
     assert.equal(value('push_deliveries_total', { route: 'webhook.marketing', state: 'failed' }), 1);
     assert.equal(value('push_deliveries_total', { route: 'webhook.marketing', state: 'dead_lettered' }), 1);
     assert.equal(value('push_delivery_retries_total', { route: 'webhook.marketing' }), 1);
-    // Sandbox calls are provider calls too; WeCom's two receivers went in one batch call.
+    // Sandbox calls are provider calls too. WeCom's two receivers share one batch call when the
+    // second arrives within the linger window; on a loaded machine it may take its own call.
     assert.equal(
       value('push_provider_call_duration_seconds_count', {
         channel: 'sandbox',
@@ -292,7 +293,11 @@ describe('metrics: every declared series is recorded, each under its process lab
       }),
       2,
     );
-    assert.equal(value('push_provider_call_duration_seconds_count', { provider: 'wecom', outcome: 'ok' }), 1);
+    const wecomCalls = value('push_provider_call_duration_seconds_count', {
+      provider: 'wecom',
+      outcome: 'ok',
+    });
+    assert.ok(wecomCalls === 1 || wecomCalls === 2, `${wecomCalls} WeCom calls for 2 receivers`);
     const calls = (provider: string, outcome: string) =>
       value('push_provider_call_duration_seconds_count', { provider, outcome });
     assert.equal(calls('webhook', 'retryable'), 2);
