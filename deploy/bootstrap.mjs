@@ -45,7 +45,10 @@ function installReason(dev) {
   return undefined;
 }
 
-const reason = installReason(name === 'deps');
+// A checkout builds the console (deploy/console-build.mjs) with Vite, a devDependency.
+const consoleSources = join(root, 'pkg', 'api', 'console', 'ui');
+const buildsConsole = existsSync(consoleSources) && ['deps', 'all', 'ingest'].includes(name);
+const reason = installReason(name === 'deps' || buildsConsole);
 if (reason) {
   console.error(`installing dependencies: ${reason} (better-sqlite3 may build from source, about a minute)…`);
   // `npm install`, not `npm ci`: npm 11 refuses this lock in `ci` for optional platform binaries
@@ -53,6 +56,17 @@ if (reason) {
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('npm install failed');
+    process.exit(r.status ?? 1);
+  }
+}
+if (buildsConsole) {
+  // Rebuilt only when its sources changed since the last build (a few seconds when they did).
+  const r = spawnSync(process.execPath, [join(root, 'deploy', 'console-build.mjs'), '--if-stale'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) {
+    console.error('building the console failed');
     process.exit(r.status ?? 1);
   }
 }

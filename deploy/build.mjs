@@ -26,6 +26,8 @@ const TEST_ONLY = [
   /^services\/e2e\//,
   /^pkg\/channels\/providers\/[^/]+\/(fake|fake-[a-z]+|fixtures)\.ts$/,
   /\.md$/,
+  // The console's sources: their Vite build (pkg/api/console/built/) is what gets copied.
+  /^pkg\/api\/console\/ui\//,
 ];
 
 function walk(dir, out = []) {
@@ -38,6 +40,8 @@ function walk(dir, out = []) {
 }
 
 const started = Date.now();
+const { buildConsole } = await import('./console-build.mjs');
+await buildConsole();
 rmSync(outDir, { recursive: true, force: true });
 const tsc = spawnSync(
   process.execPath,

@@ -1,196 +1,156 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../config/config.ts';
-import { withDevSecrets } from '../../config/dev-secrets.ts';
-import { type Core, openCore } from '../../process/core.ts';
-import type { Closer } from '../../process/shutdown.ts';
-import { platformEnv, sandboxTemplate } from '../../testkit/platform.ts';
-import { startStack } from '../../testkit/stack.ts';
-import { testDb, testRedis, waitFor } from '../../testkit/testkit.ts';
+import type { Browser } from 'playwright-core';
+import {
+  chromiumMissing,
+  consolePage,
+  launchChromium,
+  NARROW,
+  signInConsole,
+  startConsoleStack,
+  WIDE,
+} from '../../testkit/console.ts';
 import { consoleRoutes } from './routes.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = new URL('../../../.tmp/console.png', import.meta.url).pathname;
-
 describe('GET /console (in process)', () => {
-  const app = consoleRoutes({ title: 'pushline <test>' });
+  const app = consoleRoutes();
 
-  test('serves one self-contained page whose CSP allows exactly its inline script and style', async () => {
+  test('serves the built page and its hashed assets under a CSP of its own origin only', async () => {
     const res = await app.request('/console');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
     const html = await res.text();
-    for (const id of [
-      'admin-token',
-      'app-key',
-      'templates-body',
-      'send-form',
-      'inbox-body',
-      'trace-form',
-      'events-list',
-    ])
-      assert.ok(html.includes(`id="${id}"`), id);
-    // Title is escaped; nothing is loaded from elsewhere.
-    assert.ok(html.includes('pushline &lt;test&gt; console'));
-    assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|https?:\/\//);
-    const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
-    const style = /<style>([\s\S]*)<\/style>/.exec(html)![1]!;
-    const hash = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
+    assert.ok(html.includes('<div id="root"></div>'));
+    // Every script and stylesheet is local (no CDN at run time).
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const local = refs.filter((r) => r.startsWith('/console/assets/'));
+    assert.ok(local.some((r) => r.endsWith('.js')) && local.some((r) => r.endsWith('.css')), refs.join(' '));
+    assert.deepEqual(
+      refs.filter((r) => /^(https?:)?\/\//.test(r)),
+      [],
+    );
     const csp = res.headers.get('content-security-policy') ?? '';
-    assert.ok(csp.includes(`script-src ${hash(script)}`), csp);
-    assert.ok(csp.includes(`style-src ${hash(style)}`), csp);
-    assert.ok(csp.includes("default-src 'none'") && csp.includes("connect-src 'self'"));
+    assert.ok(
+      csp.includes("default-src 'none'") &&
+        csp.includes("script-src 'self'") &&
+        csp.includes("connect-src 'self'"),
+    );
     assert.equal(res.headers.get('x-frame-options'), 'DENY');
     assert.equal(res.headers.get('cache-control'), 'no-store');
+    for (const r of local) {
+      const a = await app.request(r);
+      assert.equal(a.status, 200, r);
+      assert.match(a.headers.get('cache-control') ?? '', /immutable/);
+      assert.match(a.headers.get('content-type') ?? '', r.endsWith('.js') ? /javascript/ : /css/);
+      const body = await a.text();
+      assert.doesNotMatch(body, /https?:\/\/(cdn|unpkg|fonts)\./, `${r} loads nothing from a CDN`);
+    }
+    assert.equal((await app.request('/console/')).status, 200);
   });
 
-  test('other methods and paths are not served by the console router', async () => {
+  test('unknown assets and other methods are not served', async () => {
+    const missing = await app.request('/console/assets/nope.js');
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+    assert.equal((await app.request('/console/assets/..%2f..%2froutes.ts')).status, 404);
     assert.equal((await app.request('/console', { method: 'POST' })).status, 404);
-    assert.equal((await app.request('/console/x')).status, 404);
+  });
+
+  test('a missing build answers 503 with how to build it, not a crash', async () => {
+    const res = await consoleRoutes({ dir: new URL('file:///nonexistent/console/') }).request('/console');
+    assert.equal(res.status, 503);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'CONSOLE_NOT_BUILT');
   });
 });
 
-describe('console in headless Chromium against the real ingest, handler and aggregator', () => {
-  let r: Awaited<ReturnType<typeof testRedis>>;
-  let t: Awaited<ReturnType<typeof testDb>>;
-  let core: Core;
-  let base = '';
-  let templateId = 0;
-  const closers: Closer[] = [];
-  const skip = !existsSync(CHROMIUM)
-    ? `${CHROMIUM} is not installed (apt-get install -y chromium)`
-    : undefined;
+describe('console frame in headless Chromium: sign-in, navigation, language, both widths', () => {
+  const skip = chromiumMissing();
+  let s: Awaited<ReturnType<typeof startConsoleStack>>;
+  let browser: Browser;
 
   before(async () => {
     if (skip) return;
-    r = await testRedis();
-    t = await testDb('mysql');
-    core = await openCore(
-      withDevSecrets(
-        loadConfig(
-          platformEnv(
-            { prefix: r.prefix, databaseUrl: t.url },
-            {
-              EVENT_PARTITIONS: '2',
-            },
-          ),
-        ),
-      ),
-      'console-test',
-    );
-    const stack = await startStack(core, { pages: consoleRoutes({}) });
-    base = stack.base;
-    closers.push(...stack.closers);
-    templateId = (
-      await sandboxTemplate(
-        core.repos,
-        { text: 'Hello {$name}, welcome aboard' },
-        { name: 'welcome', appId: (await core.repos.apps.create({ name: 'owner' })).app.id },
-      )
-    ).templateId;
+    s = await startConsoleStack('console-frame');
+    browser = await launchChromium();
   });
-
   after(async () => {
     if (skip) return;
-    for (const c of [...closers].reverse()) await c.close();
-    await r.cleanup();
-    await t.cleanup();
+    await browser.close();
+    await s.close();
   });
 
-  test('paste the admin token, create an app key, send, and see the message in inbox, trace and live tail', async (tc) => {
+  test('a wrong token is refused with a message; the right one signs in and is kept in sessionStorage only', async (tc) => {
     if (skip) return tc.skip(skip);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-      const problems: string[] = [];
-      page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !/401|404/.test(m.text())) problems.push(`console: ${m.text()}`);
-      });
-      await page.goto(`${base}/console`);
-      await page.fill('#admin-token', core.config.adminToken);
-      await page.click('#token-save');
-      await page.locator('#templates-body tr', { hasText: 'welcome' }).waitFor();
-      await page.click('#app-create');
-      // Polled from Node: page.waitForFunction would eval in the page, which the CSP forbids.
-      await waitFor('app key filled in', async () => (await page.inputValue('#app-key')).length > 10);
-      // Templates belong to one app: share the owner's template with the app the page made.
-      const made = (await core.repos.apps.list({})).items.map((a) => a.id);
-      await core.repos.templates.update(templateId, { sharedWithApps: made });
-
-      // Bad variables never reach the API.
-      await page.locator('#templates-body tr', { hasText: 'welcome' }).click();
-      assert.equal(await page.inputValue('#send-template'), String(templateId));
-      await page.fill('#send-receivers', 'ann@example.com');
-      await page.fill('#send-variables', '{not json');
-      await page.click('#send-submit');
-      await page.locator('#send-status.bad', { hasText: 'JSON object' }).waitFor();
-
-      await page.click('#events-toggle');
-      await page.locator('#events-status.ok').waitFor();
-      await page.fill('#send-variables', '{"name": "Ann"}');
-      await page.click('#send-submit');
-      await page.locator('#send-status.ok', { hasText: 'Accepted 1 message' }).waitFor();
-
-      const row = page.locator('#inbox-body tr', { hasText: 'ann@example.com' });
-      await row.waitFor({ timeout: 15_000 });
-      assert.match((await row.textContent()) ?? '', /Hello Ann, welcome aboard/);
-      const messageId = ((await page.locator('#send-ids a').first().textContent()) ?? '').trim();
-      assert.ok(((await row.textContent()) ?? '').includes(messageId));
-
-      // The live tail shows the message reaching `sent`.
-      await page
-        .locator('#events-list li', { hasText: messageId })
-        .filter({ hasText: 'sent' })
-        .first()
-        .waitFor({
-          timeout: 15_000,
-        });
-      // The trace (from the ledger record) shows the timeline up to `sent`.
-      for (let i = 0; i < 50; i++) {
-        await row.locator('a.id').click();
-        if ((await page.locator('#trace-summary .pill.sent').count()) > 0) break;
-        await page.waitForTimeout(200);
-      }
-      const timeline = (await page.locator('#trace-timeline').textContent()) ?? '';
-      assert.match(timeline, /accepted/);
-      assert.match(timeline, /sent/);
-
-      // A platform error is shown with its code.
-      await page.fill('#send-template', '999999');
-      await page.click('#send-submit');
-      await page.locator('#send-status.bad', { hasText: 'TEMPLATE_NOT_FOUND' }).waitFor();
-      await page.fill('#send-template', String(templateId));
-      await page.click('#send-submit');
-      await page.locator('#send-status.ok').waitFor();
-
-      mkdirSync(new URL('.', `file://${SCREENSHOT}`).pathname, { recursive: true });
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      assert.deepEqual(problems, []);
-      // The token lives in sessionStorage only.
-      // A string expression (this project compiles without the DOM library); CDP evaluates it.
-      const stored = await page.evaluate<{ s: string | null; l: number }>(
-        "({ s: sessionStorage.getItem('pl.admin'), l: localStorage.length })",
-      );
-      assert.equal(stored.s, core.config.adminToken);
-      assert.equal(stored.l, 0);
-    } finally {
-      await browser.close();
+    const { page, problems } = await consolePage(browser, WIDE, { expected: /401/ });
+    await page.goto(`${s.base}/console/`);
+    assert.equal(await page.getAttribute('#admin-token', 'type'), 'password');
+    await page.fill('#admin-token', 'not-the-token');
+    await page.click('#signin-submit');
+    await page.locator('[data-testid="signin-error"]', { hasText: 'invalid admin token' }).waitFor();
+    await signInConsole(page, s.base, s.adminToken);
+    for (const [nav, path] of [
+      ['apps', '#/apps'],
+      ['accounts', '#/accounts'],
+      ['templates', '#/templates'],
+      ['campaigns', '#/campaigns'],
+      ['data', '#/data'],
+      ['dead-letters', '#/dead-letters'],
+      ['streams', '#/streams'],
+      ['config', '#/config'],
+    ] as const) {
+      await page.click(`[data-testid="nav-${nav}"]`);
+      assert.equal(new URL(page.url()).hash, path);
+      assert.equal(await page.getAttribute(`[data-testid="nav-${nav}"]`, 'aria-current'), 'page');
     }
+    const stored = await page.evaluate<{ s: string | null; l: string[] }>(
+      "({ s: sessionStorage.getItem('pl.admin'), l: Object.keys(localStorage) })",
+    );
+    assert.equal(stored.s, s.adminToken);
+    assert.ok(!stored.l.some((k) => notLanguageKey(k)), 'nothing secret in localStorage');
+    assert.ok(!page.url().includes(s.adminToken));
+    await page.click('[data-testid="sign-out"]');
+    await page.locator('#admin-token').waitFor();
+    assert.deepEqual(problems, []);
+  });
+
+  test('the language follows the browser, and the 中文 / English control switches every label', async (tc) => {
+    if (skip) return tc.skip(skip);
+    const { page, problems } = await consolePage(browser, WIDE, { lang: 'zh' });
+    await signInConsole(page, s.base, s.adminToken);
+    assert.equal(await page.textContent('[data-testid="nav-apps"]'), '应用');
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    await page.click('[data-testid="lang-en"]');
+    assert.equal(await page.textContent('[data-testid="nav-apps"]'), 'Apps');
+    assert.equal(await page.textContent('[data-testid="nav-dead-letters"]'), 'Dead letters');
+    assert.equal(await page.getAttribute('[data-testid="lang-en"]', 'aria-pressed'), 'true');
+    // The choice outlives a reload; the token does too (same tab).
+    await page.reload();
+    assert.equal(await page.textContent('[data-testid="nav-apps"]'), 'Apps');
+    await page.click('[data-testid="lang-zh"]');
+    assert.equal(await page.textContent('[data-testid="nav-config"]'), '配置');
+    assert.deepEqual(problems, []);
+  });
+
+  test('at 390 px the navigation folds into a menu that the keyboard can open', async (tc) => {
+    if (skip) return tc.skip(skip);
+    const { page, problems } = await consolePage(browser, NARROW);
+    await signInConsole(page, s.base, s.adminToken);
+    assert.equal(await page.isVisible('[data-testid="nav-apps"]'), false);
+    await page.focus('[data-testid="nav-toggle"]');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="nav-apps"]').waitFor({ state: 'visible' });
+    await page.focus('[data-testid="nav-streams"]');
+    await page.keyboard.press('Enter');
+    assert.equal(new URL(page.url()).hash, '#/streams');
+    assert.equal(await page.isVisible('[data-testid="nav-apps"]'), false);
+    // Nothing is wider than the screen.
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    assert.ok(width <= NARROW.width, `page is ${width}px wide`);
+    assert.deepEqual(problems, []);
   });
 });
+
+/** Keys the console may keep in localStorage (the language choice): never a token. */
+function notLanguageKey(key: string): boolean {
+  return key !== 'pl.lang';
+}

@@ -1,0 +1,11 @@
+// Placeholder until the page is written.
+import { Page } from '../components.tsx';
+import { tc } from '../i18n/common.ts';
+
+export function ConfigPage() {
+  return (
+    <Page title={tc('nav.apps')}>
+      <p>{tc('empty')}</p>
+    </Page>
+  );
+}
