@@ -26,8 +26,8 @@ const TEST_ONLY = [
   /^services\/e2e\//,
   /^pkg\/channels\/providers\/[^/]+\/(fake|fake-[a-z]+|fixtures)\.ts$/,
   /\.md$/,
-  // The console's sources: their Vite build (pkg/api/console/built/) is what gets copied.
-  /^pkg\/api\/console\/ui\//,
+  // The console: its sources and a checkout's own build stay out; it is built into the out dir.
+  /^pkg\/api\/console\/(ui|built)\//,
 ];
 
 function walk(dir, out = []) {
@@ -40,8 +40,6 @@ function walk(dir, out = []) {
 }
 
 const started = Date.now();
-const { buildConsole } = await import('./console-build.mjs');
-await buildConsole();
 rmSync(outDir, { recursive: true, force: true });
 const tsc = spawnSync(
   process.execPath,
@@ -67,6 +65,8 @@ for (const f of assets) {
   mkdirSync(dirname(join(outDir, f)), { recursive: true });
   copyFileSync(join(root, f), join(outDir, f));
 }
+const { buildConsole } = await import('./console-build.mjs');
+await buildConsole(join(outDir, 'pkg', 'api', 'console', 'built'));
 // The compiled files are ES modules wherever the folder is put (the image copies package.json
 // too; this keeps a dist/ moved elsewhere from being read as CommonJS).
 writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({ type: 'module', private: true })}\n`);

@@ -34,7 +34,8 @@ export function consoleStale() {
   return newest(src) > built || statSync(join(root, 'package-lock.json')).mtimeMs > built;
 }
 
-export async function buildConsole() {
+/** Builds into `dir` (default pkg/api/console/built/, where ingest reads it in a checkout). */
+export async function buildConsole(dir = out) {
   const started = Date.now();
   const { build } = await import('vite');
   await build({
@@ -45,7 +46,7 @@ export async function buildConsole() {
     // Preact's automatic JSX runtime through esbuild: no Babel preset needed.
     esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
     build: {
-      outDir: out,
+      outDir: dir,
       emptyOutDir: true,
       target: 'es2022',
       // ECharts alone is ~600 KB minified; one chunk per library keeps the app's own code small.
@@ -59,7 +60,7 @@ export async function buildConsole() {
       },
     },
   });
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  writeFileSync(join(dir, '.built'), `${new Date().toISOString()}\n`);
   console.error(`console built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

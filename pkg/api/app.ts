@@ -53,6 +53,8 @@ export function createApp(deps: {
    * (admin token) and /v1/dead-letters (app keys, each app its own; and the admin token).
    */
   deadLetters?: AnyHono;
+  /** Stream backlog (pkg/api/streams-routes.ts), mounted at /v1/admin/streams. */
+  streams?: AnyHono;
   /** Unauthenticated pages (console) mounted at /. */
   pages?: AnyHono;
   maxBodyBytes?: number;
@@ -93,6 +95,7 @@ export function createApp(deps: {
   app.use('/v1/admin', adminAuth);
   if (deps.config) app.route('/v1/admin/config', deps.config);
   if (deps.deadLetters) app.route('/v1/admin/dead-letters', deps.deadLetters);
+  if (deps.streams) app.route('/v1/admin/streams', deps.streams);
   if (deps.admin) app.route('/v1/admin', deps.admin);
 
   if (deps.send) {

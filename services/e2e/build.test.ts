@@ -129,8 +129,13 @@ describe('production build: compiled JavaScript runs without tsx', () => {
       const health = await fetch(`${base}/healthz`);
       assert.equal(health.status, 200);
       assert.equal((await fetch(`${base}/readyz`)).status, 200);
-      // The console's assets and the API reference's script were copied beside their modules.
-      assert.equal((await fetch(`${base}/console`)).status, 200);
+      // The console (built by Vite into dist/) and the API reference's script were copied beside
+      // their modules; the console's bundled script is served.
+      const consolePage = await fetch(`${base}/console`);
+      assert.equal(consolePage.status, 200);
+      const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(await consolePage.text())?.[1];
+      assert.ok(script, 'the console page names its script');
+      assert.equal((await fetch(`${base}${script}`)).status, 200);
 
       const demo = JSON.parse(readFileSync(join(data, 'demo-app.json'), 'utf8')) as DemoSeed;
       const auth = { authorization: `Bearer ${demo.apiKey}` };

@@ -3,6 +3,7 @@ import { callbackRoutes } from '../../pkg/api/callback-routes.ts';
 import { configRoutes } from '../../pkg/api/config/routes.ts';
 import { dataRoutes } from '../../pkg/api/data/routes.ts';
 import { deadLetterRoutes } from '../../pkg/api/dead-letter-routes.ts';
+import { streamsRoutes } from '../../pkg/api/streams-routes.ts';
 import { catalog } from '../../pkg/channels/catalog.ts';
 import { channelOperations } from '../../pkg/channels/operations.ts';
 import { cachedAccounts, createPlatformSenders } from '../../pkg/channels/senders.ts';
@@ -13,7 +14,10 @@ import type { Core } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
 import { addReceipts } from '../../pkg/receipts/inbox.ts';
 import { connectRedis } from '../../pkg/redis/client.ts';
+import { keyCommand } from '../../pkg/redis/cluster.ts';
+import { watchedStreams } from '../../pkg/scheduler/stream-watch.ts';
 import { lagCheck } from '../../pkg/stats/lag.ts';
+import { readStreams } from '../../pkg/telemetry/stream-metrics.ts';
 import { publishTemplateChanged } from '../../pkg/templates/changes.ts';
 import type { ExtraRouters } from './wire.ts';
 
@@ -39,10 +43,12 @@ export function standardRouters(
     breaker: core.config.handler.breaker,
   });
   const ops = channelOperations(platformSenders.senders);
+  const watched = watchedStreams(core.keys, core.config.eventPartitions);
   const routers: ExtraRouters = {
     admin: adminRoutes({
       repos: core.repos,
       crowdMaxBytes: core.config.crowdMaxBytes,
+      timezone: core.config.timezone,
       onTemplateChanged: (id: number) => void publishTemplateChanged(core, id),
       testAccount: (id) => ops.testAccount(id),
       log: core.log,
@@ -72,6 +78,20 @@ export function standardRouters(
     ],
     deadLetters: deadLetterRoutes({
       deadLetters: createDeadLetters({ redis: core.redis, keys: core.keys, ledger: core.ledger }),
+    }),
+    streams: streamsRoutes({
+      keys: core.keys,
+      partitions: core.config.eventPartitions,
+      read: readStreams({
+        redis: {
+          xinfoGroups: (key) => keyCommand(core.redis, key, ['XINFO', 'GROUPS', key]),
+          xlen: (key) => core.redis.xlen(key),
+        },
+        prefix: core.keys.prefix,
+        streams: () => watched.streams,
+        deadLetters: () => watched.deadLetters,
+      }),
+      consumers: (key, group) => keyCommand(core.redis, key, ['XINFO', 'CONSUMERS', key, group]),
     }),
     recallAtProvider: (accountId, req) => ops.recall(accountId, req),
     recallsPerCall: (accountId) => ops.recallsPerCall(accountId),

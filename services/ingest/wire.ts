@@ -26,6 +26,9 @@ export type ExtraRouters = Readonly<{
   /** Dead-letter operations, mounted at /v1/admin/dead-letters and /v1/dead-letters. */
   // biome-ignore lint/suspicious/noExplicitAny: routers carry their own env types
   deadLetters?: Hono<any>;
+  /** Stream backlog, mounted at /v1/admin/streams. */
+  // biome-ignore lint/suspicious/noExplicitAny: routers carry their own env types
+  streams?: Hono<any>;
   /** Extra readiness details (e.g. aggregator lag). */
   readyDetails?: () => Promise<Record<string, { ok: boolean; detail?: unknown }>>;
   appRate?: Parameters<typeof createSendService>[0]['appRate'];
@@ -100,6 +103,7 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
     ...(extra.admin ? { admin: extra.admin } : {}),
     ...(extra.config ? { config: extra.config } : {}),
     ...(extra.deadLetters ? { deadLetters: extra.deadLetters } : {}),
+    ...(extra.streams ? { streams: extra.streams } : {}),
     data,
     ...(extra.pages ? { pages: extra.pages } : {}),
   });

@@ -5,6 +5,7 @@ import type { Repos } from '../../store/repos.ts';
 import { type Logger, silentLogger } from '../../telemetry/logger.ts';
 import { accountRoutes } from './accounts.ts';
 import { appRoutes } from './apps.ts';
+import { cronRoutes } from './cron.ts';
 import { crowdRunRoutes } from './crowd.ts';
 import type { ChangeHook } from './hooks.ts';
 import { providerRoutes } from './providers.ts';
@@ -21,6 +22,8 @@ export type AdminDeps = {
   onAccountChanged?: ChangeHook;
   /** Tests an account at its provider (`POST /accounts/:id/test`). */
   testAccount?: (id: number) => Promise<TestResult | undefined>;
+  /** The platform time zone (config `TIMEZONE`): what a cron without its own zone is read in. */
+  timezone?: string;
   log?: Logger;
 };
 
@@ -61,5 +64,6 @@ export function adminRoutes(deps: AdminDeps): OpenAPIHono {
     }),
   );
   admin.route('/crowd-runs', crowdRunRoutes({ runs: deps.repos.crowdRuns }));
+  admin.route('/cron', cronRoutes(deps.timezone ? { timezone: deps.timezone } : {}));
   return admin;
 }
