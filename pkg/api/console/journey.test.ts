@@ -128,6 +128,8 @@ describe('the operator journey in headless Chromium', () => {
       );
     });
     await page.locator('[data-testid="day-chart"][data-ready="true"] canvas').waitFor(T);
+    await page.locator('[data-testid="hour-chart"][data-ready="true"] canvas').waitFor(T);
+    await screenshot(page, 'data-charts');
     assert.equal(strictId > mainId, true);
     assert.deepEqual(problems, []);
   });
