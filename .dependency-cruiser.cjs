@@ -10,6 +10,7 @@ const TEST_CODE = [
   '\\.test\\.ts$',
   '^pkg/testkit/',
   '^services/e2e/',
+  '^services/chaos/',
   '^pkg/channels/providers/[^/]+/(fake|fake-[a-z]+|fixtures)\\.ts$',
 ];
 

@@ -76,6 +76,7 @@ async function main() {
     DATA_DIR: dir,
     TIMEZONE: 'UTC',
     REDIS_AUTOSTART: 'false',
+    APP_DEFAULT_RATE: '0',
     // No handler drains the stream here: the run must not wait for one.
     BACKPRESSURE_HIGH_WATER: String(ROWS * 2),
     LOG_LEVEL: 'warn',

@@ -23,7 +23,7 @@ if (outDir === resolve(root)) {
 const TEST_ONLY = [
   /\.test\.ts$/,
   /^pkg\/testkit\//,
-  /^services\/e2e\//,
+  /^services\/(e2e|chaos)\//,
   /^pkg\/channels\/providers\/[^/]+\/(fake|fake-[a-z]+|fixtures)\.ts$/,
   /\.md$/,
   // The console: its sources and a checkout's own build stay out; it is built into the out dir.

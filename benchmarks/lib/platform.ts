@@ -231,7 +231,8 @@ export async function benchPlatform(
       redisUrl: ctx.redisUrl,
       databaseUrl: db.url,
       redis: ctx.redis,
-      env: { BACKPRESSURE_HIGH_WATER: '1000000000', ...opts.env },
+      // Benchmarks measure the platform, not the per-app default quota (APP_DEFAULT_RATE).
+      env: { BACKPRESSURE_HIGH_WATER: '1000000000', APP_DEFAULT_RATE: '0', ...opts.env },
     });
     return {
       ...p,

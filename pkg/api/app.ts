@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { AppError } from '../domain/errors.ts';
@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { Exposition, IngestMetrics } from '../telemetry/metrics.ts';
 import { testSendRoutes } from './admin/test-send.ts';
 import { type AppLookup, type AuthEnv, auth } from './auth.ts';
+import { scrubInternalError } from './error-scrub.ts';
 import { errorBody, errorHandler, notFoundHandler } from './errors.ts';
 import { TAG_LIST } from './openapi.ts';
 import { opsRoutes, type ReadyCheck } from './ops.ts';
@@ -16,6 +17,10 @@ import { referenceRoutes } from './reference/routes.ts';
 import { sendRoutes } from './send-routes.ts';
 
 export type { ReadyCheck } from './ops.ts';
+
+/** Paths behind an auth middleware below (admin token or app key). */
+const AUTHENTICATED =
+  /^\/v1\/(admin|send|recall|messages|receivers|templates|events|sandbox|dead-letters)(\/|$)/;
 
 /**
  * The ingest HTTP app: send API, admin API, data API, console, health and metrics, composed from
@@ -57,11 +62,18 @@ export function createApp(deps: {
   streams?: AnyHono;
   /** Unauthenticated pages (console) mounted at /. */
   pages?: AnyHono;
+  /**
+   * Failed-authentication throttle (pkg/api/auth-throttle.ts `authThrottle`), run on every
+   * authenticated route before its auth.
+   */
+  authThrottle?: MiddlewareHandler;
   maxBodyBytes?: number;
 }) {
   const app = new OpenAPIHono<AuthEnv>();
   const maxBody = deps.maxBodyBytes ?? 4 * 1024 * 1024;
-  app.onError(errorHandler(deps.log));
+  // Unexpected errors are scrubbed of SQL and quoted values before errorHandler logs them.
+  const handleError = errorHandler(deps.log);
+  app.onError((err, c) => handleError(scrubInternalError(err), c));
   app.notFound(notFoundHandler);
 
   // Request id (X-Request-Id, taken from the caller when well-formed), metrics and access log.
@@ -76,6 +88,13 @@ export function createApp(deps: {
   );
   const exposition = deps.exposition ?? deps.metrics?.registry;
   app.route('/', opsRoutes({ ready: deps.ready, ...(exposition ? { registry: exposition } : {}) }));
+
+  if (deps.authThrottle) {
+    // One mount with a path test, not one per pattern: overlapping patterns ('/v1/admin' and
+    // '/v1/admin/*') would run it twice and count each failure twice.
+    const throttle = deps.authThrottle;
+    app.use('/v1/*', (c, next) => (AUTHENTICATED.test(c.req.path) ? throttle(c, next) : next()));
+  }
 
   const limit = bodyLimit({
     maxSize: maxBody,

@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { hashApiKey } from '../domain/api-key.ts';
 import { AppError } from '../domain/errors.ts';
 
 import type { Caller } from '../tenancy/caller.ts';
@@ -21,9 +20,12 @@ const sameSecret = (a: string, b: string): boolean => {
   return timingSafeEqual(ha, hb);
 };
 
-/** Looks up an app by the hash of its key (a repository method, injected). */
+/**
+ * Looks up an app by its key (injected: pkg/tenancy/app-keys.ts hashes it with the server secret
+ * and asks the apps repository, which stores only the keyed hash).
+ */
 export type AppLookup = (
-  apiKeyHash: string,
+  apiKey: string,
 ) => Promise<{ id: number; name: string; rateLimit: number | null } | undefined>;
 
 /**
@@ -47,7 +49,7 @@ export function auth(opts: {
       return next();
     }
     if (mode !== 'admin' && opts.lookupApp) {
-      const app = await opts.lookupApp(hashApiKey(token));
+      const app = await opts.lookupApp(token);
       if (app) {
         c.set('caller', { kind: 'app', appId: app.id, appName: app.name, rateLimit: app.rateLimit });
         return next();

@@ -41,7 +41,7 @@ describe('dead-letter routes (admin and app mounts, real Redis and SQLite)', () 
     app = new OpenAPIHono<AuthEnv>();
     app.onError(errorHandler(pino({ level: 'silent' })));
     app.notFound(notFoundHandler);
-    const lookupApp = (hash: string) => repos.apps.findByKeyHash(hash);
+    const lookupApp = (apiKey: string) => repos.apps.findByKey(apiKey);
     app.use('/v1/admin/*', auth({ adminToken: ADMIN }));
     app.use('/v1/dead-letters/*', auth({ adminToken: ADMIN, lookupApp, mode: 'app-or-admin' }));
     app.route('/v1/admin/dead-letters', routes);

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
+import { databaseUnavailable, isDatabaseUnavailable } from '../domain/database-unavailable.ts';
 import { AppError, validationError } from '../domain/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
@@ -12,7 +13,9 @@ export function errorBody(code: string, message: string, details?: unknown) {
 
 /**
  * The one place errors become responses (`app.onError`). Expected errors keep their status;
- * anything else is a 500 with no internals in the body, logged with its stack.
+ * the database being unreachable is a 503 `DATABASE_UNAVAILABLE` with `Retry-After` (the driver's
+ * message, which names hosts and SQL, only goes to the log); anything else is a 500 with no
+ * internals in the body, logged with its stack.
  */
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
@@ -45,6 +48,12 @@ export function errorHandler(log: Logger) {
     }
     if (err instanceof SyntaxError) {
       return c.json(errorBody('INVALID_JSON', 'request body is not valid JSON'), 400);
+    }
+    if (isDatabaseUnavailable(err)) {
+      const e = databaseUnavailable();
+      log.warn({ err, path: c.req.path, method: c.req.method }, 'database unavailable');
+      c.header('Retry-After', String(e.retryAfter));
+      return c.json(errorBody(e.code, e.message), 503);
     }
     log.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
     return c.json(errorBody('INTERNAL', 'internal error'), 500);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
+import { isDatabaseUnavailable } from '../domain/database-unavailable.ts';
 import type { Closer } from '../process/shutdown.ts';
 import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Db } from '../store/db.ts';
@@ -42,11 +43,16 @@ export function dependencyChecks(deps: { redis: Pick<Redis, 'ping'>; db?: Db }):
       deps.redis.ping(),
       deps.db ? sql`select 1`.execute(deps.db) : Promise.resolve(undefined),
     ]);
+    // `/readyz` needs no credential: it says what is down, never the driver's message (hosts,
+    // ports, SQL); the processes log those.
     const checks: Record<string, { ok: boolean; detail?: unknown }> = {
-      redis: r.status === 'fulfilled' ? { ok: true } : { ok: false, detail: String(r.reason) },
+      redis: r.status === 'fulfilled' ? { ok: true } : { ok: false, detail: 'unreachable' },
     };
     if (deps.db)
-      checks.database = d.status === 'fulfilled' ? { ok: true } : { ok: false, detail: String(d.reason) };
+      checks.database =
+        d.status === 'fulfilled'
+          ? { ok: true }
+          : { ok: false, detail: isDatabaseUnavailable(d.reason) ? 'unreachable' : 'query failed' };
     return checks;
   };
 }

@@ -45,6 +45,52 @@ describe('cachedLookup (lru-cache with ttl)', () => {
     assert.equal(calls, 3, 'the failure was not kept');
   });
 
+  test('stale-if-error: a failed refresh serves the last answer, retried a second later, bounded by maxStaleMs', async () => {
+    let t = 1000;
+    let fail = false;
+    let calls = 0;
+    const lookup = cachedLookup(
+      async (id: number) => {
+        calls++;
+        if (fail) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        return `v${calls}@${id}`;
+      },
+      { ttlMs: 5000, maxStaleMs: 60_000, now: () => t },
+    );
+    assert.equal(await lookup(1), 'v1@1');
+    fail = true;
+    t += 5001;
+    assert.equal(await lookup(1), 'v1@1', 'stale answer while the refresh fails');
+    assert.equal(calls, 2);
+    assert.equal(await lookup(1), 'v1@1');
+    assert.equal(calls, 2, 'no second refresh within a second of the failed one');
+    t += 1001;
+    assert.equal(await lookup(1), 'v1@1');
+    assert.equal(calls, 3, 'tried again a second later');
+    t = 1000 + 60_001;
+    await assert.rejects(lookup(1), /ECONNREFUSED/, 'older than maxStaleMs: the failure shows');
+    fail = false;
+    assert.equal(await lookup(1), 'v5@1', 'back to fresh answers once loads succeed');
+  });
+
+  test('stale-if-error: a failed first load rejects, and an invalidated answer is never served stale', async () => {
+    let fail = false;
+    const lookup = cachedLookup(
+      async (id: number) => {
+        if (fail) throw new Error('db down');
+        return id * 10;
+      },
+      { ttlMs: 60_000 },
+    );
+    fail = true;
+    await assert.rejects(lookup(1), /db down/);
+    fail = false;
+    assert.equal(await lookup(2), 20);
+    lookup.invalidate(2);
+    fail = true;
+    await assert.rejects(lookup(2), /db down/);
+  });
+
   test('invalidate drops one key or all', async () => {
     let version = 0;
     const lookup = cachedLookup(async (id: number) => `${id}@${version}`, { ttlMs: 60_000 });

@@ -16,7 +16,9 @@ export type SecretAccounts = Readonly<{
 
 /**
  * Account lookups for senders, cached for `ttlMs`: a sender looks its account up per delivery,
- * and an edit (which moves `updatedAt`, rebuilding the sender) reaches it within the TTL.
+ * and an edit (which moves `updatedAt`, rebuilding the sender) reaches it within the TTL. While
+ * the database is unreachable the last answer is served (stale-if-error, pkg/cache), so sends
+ * through a known account go on during an outage.
  *
  * @example const loadAccount = cachedAccounts(repos.accounts);
  */

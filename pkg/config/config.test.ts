@@ -60,6 +60,22 @@ describe('config', () => {
     writeFileSync(join(dir, 'short.json'), JSON.stringify({ ADMIN_TOKEN: 'hunter2' }));
     assert.doesNotMatch(message({ CONFIG_FILE: join(dir, 'short.json') }), /hunter2/);
   });
+  test('auth throttle: 50 failures/min → 60 s block, loopback exempt; AUTH_EXEMPT=none empties the list', () => {
+    assert.deepEqual(loadConfig({}).authThrottle, {
+      limit: 50,
+      windowS: 60,
+      blockS: 60,
+      exempt: ['127.0.0.1', '::1'],
+    });
+    assert.deepEqual(loadConfig({ AUTH_EXEMPT: 'none' }).authThrottle.exempt, []);
+    assert.deepEqual(loadConfig({ AUTH_EXEMPT: '10.0.0.0/8, ::1' }).authThrottle.exempt, [
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    assert.throws(() => loadConfig({ AUTH_EXEMPT: 'localhost' }), /AUTH_EXEMPT/);
+    assert.throws(() => loadConfig({ AUTH_FAIL_LIMIT: '-1' }), /AUTH_FAIL_LIMIT/);
+  });
+
   test('LOG_FORMAT: auto by default, json or pretty forced', () => {
     assert.equal(loadConfig({}).logFormat, 'auto');
     assert.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json');

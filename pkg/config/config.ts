@@ -63,9 +63,14 @@ const schema = z.object({
   RECEIPTS_PULL_MS: int(30_000, 1000, 3_600_000),
   BACKPRESSURE_HIGH_WATER: int(500_000, 1, 1_000_000_000),
   CROWD_MAX_BYTES: int(100 * 1024 * 1024, 1024, 10 * 1024 * 1024 * 1024),
+  SEND_AT_MAX_DAYS: int(30, 1, 3650),
+  SEND_MAX_FANOUT_BYTES: int(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  APP_DEFAULT_RATE: int(5000, 0, 10_000_000),
+  APP_PARKED_MAX_BYTES: int(1024 ** 3, 1024, 1024 ** 4),
   TRACE_TTL_DAYS: int(7, 1, 3650),
   COUNTER_TTL_DAYS: int(90, 1, 3650),
   REDIS_AUTOSTART: bool(true),
+  REDIS_APPENDFSYNC: z.enum(['always', 'everysec', 'no']).default('everysec'),
   AGGREGATOR_LEASE_MS: int(10_000, 300, 600_000),
   TIMEZONE: z.string().min(1).default('Asia/Shanghai'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
@@ -75,6 +80,17 @@ const schema = z.object({
   CALLBACKS_ALLOW_PRIVATE: bool(false),
   CALLBACKS_MAX_ATTEMPTS: int(8, 1, 100),
   CALLBACKS_CONCURRENCY: int(64, 1, 10_000),
+  AUTH_FAIL_LIMIT: int(50, 0, 1_000_000),
+  AUTH_FAIL_WINDOW_S: int(60, 1, 86_400),
+  AUTH_BLOCK_S: int(60, 1, 86_400),
+  // Comma-separated addresses and CIDRs; `none` for an empty list (an empty value means unset).
+  AUTH_EXEMPT: z
+    .string()
+    .regex(
+      /^\s*(none|[0-9A-Fa-f:./]+(\s*,\s*[0-9A-Fa-f:./]+)*)\s*$/,
+      'addresses/CIDRs, comma-separated, or none',
+    )
+    .default('127.0.0.1,::1'),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -133,9 +149,32 @@ export type Config = Readonly<{
   backpressureHighWater: number;
   /** Largest crowd CSV upload (`CROWD_MAX_BYTES`, default 100 MiB); streamed, never held whole. */
   crowdMaxBytes: number;
+  /** Latest `sendAt` a send may ask for, in days ahead (`SEND_AT_MAX_DAYS`, default 30). */
+  sendAtMaxDays: number;
+  /**
+   * Most bytes of variables one send request may copy into its deliveries, Σ variables × receivers
+   * (`SEND_MAX_FANOUT_BYTES`, default 16 MiB): each delivery holds its variables in Redis.
+   */
+  sendMaxFanoutBytes: number;
+  /**
+   * Deliveries per second an app without its own `rateLimit` may send (`APP_DEFAULT_RATE`,
+   * default 5,000; 0 = unlimited).
+   */
+  appDefaultRate: number;
+  /**
+   * Bytes of scheduled (`sendAt`) deliveries one app may hold parked in Redis at once
+   * (`APP_PARKED_MAX_BYTES`, default 1 GiB); released as they come due.
+   */
+  appParkedMaxBytes: number;
   traceTtlDays: number;
   counterTtlDays: number;
   redisAutostart: boolean;
+  /**
+   * fsync policy of the private Redis that `npm start` launches (`REDIS_APPENDFSYNC`): `always`
+   * loses nothing acknowledged on a machine crash, `everysec` up to about a second, `no` what the OS
+   * had not written. A Redis you run yourself keeps its own settings.
+   */
+  redisAppendfsync: 'always' | 'everysec' | 'no';
   /** Partition lease time to live; a dead aggregator's partitions move on after this. */
   aggregatorLeaseMs: number;
   timezone: string;
@@ -155,6 +194,12 @@ export type Config = Readonly<{
     /** Callback posts in flight per process. */
     concurrency: number;
   }>;
+  /**
+   * Failed-authentication throttle per source address (pkg/api/auth-throttle.ts): `limit`
+   * failures (`AUTH_FAIL_LIMIT`, 0 = off) in `windowS` (`AUTH_FAIL_WINDOW_S`) answer 429 for
+   * `blockS` (`AUTH_BLOCK_S`); `exempt` (`AUTH_EXEMPT`) addresses/CIDRs are never throttled.
+   */
+  authThrottle: Readonly<{ limit: number; windowS: number; blockS: number; exempt: readonly string[] }>;
 }>;
 
 /**
@@ -252,9 +297,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     receiptsPullMs: c.RECEIPTS_PULL_MS,
     backpressureHighWater: c.BACKPRESSURE_HIGH_WATER,
     crowdMaxBytes: c.CROWD_MAX_BYTES,
+    sendAtMaxDays: c.SEND_AT_MAX_DAYS,
+    sendMaxFanoutBytes: c.SEND_MAX_FANOUT_BYTES,
+    appDefaultRate: c.APP_DEFAULT_RATE,
+    appParkedMaxBytes: c.APP_PARKED_MAX_BYTES,
     traceTtlDays: c.TRACE_TTL_DAYS,
     counterTtlDays: c.COUNTER_TTL_DAYS,
     redisAutostart: c.REDIS_AUTOSTART,
+    redisAppendfsync: c.REDIS_APPENDFSYNC,
     aggregatorLeaseMs: c.AGGREGATOR_LEASE_MS,
     timezone: c.TIMEZONE,
     otel: Object.freeze({
@@ -267,6 +317,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       allowPrivateNetworks: c.CALLBACKS_ALLOW_PRIVATE,
       maxAttempts: c.CALLBACKS_MAX_ATTEMPTS,
       concurrency: c.CALLBACKS_CONCURRENCY,
+    }),
+    authThrottle: Object.freeze({
+      limit: c.AUTH_FAIL_LIMIT,
+      windowS: c.AUTH_FAIL_WINDOW_S,
+      blockS: c.AUTH_BLOCK_S,
+      exempt: authExempt(c.AUTH_EXEMPT),
     }),
   });
 }
@@ -283,6 +339,15 @@ function clusterNodes(v: string | undefined, redisUrl: string): readonly string[
       .map((n) => n.trim())
       .filter((n) => n !== ''),
   );
+}
+
+/**
+ * `AUTH_EXEMPT` → its addresses and CIDRs (`none`: no exemption). Each is checked as an address
+ * where it is used (pkg/api/auth-throttle.ts `addressMatcher`), which fails the start on a typo.
+ */
+function authExempt(v: string): readonly string[] {
+  if (v.trim() === 'none') return Object.freeze([]);
+  return Object.freeze(v.split(',').map((a) => a.trim()));
 }
 
 /** `HANDLER_ROUTES` (comma-separated route patterns) → the routes, or undefined for all. */

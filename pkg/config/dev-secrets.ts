@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { privateDir, writePrivateFile } from '../files/private.ts';
 import type { Config } from './config.ts';
 
 /**
@@ -15,7 +16,7 @@ export function withDevSecrets(
 ): Config & { generated: { adminToken: boolean; secretKey: boolean } } {
   const generated = { adminToken: false, secretKey: false };
   let { adminToken, secretKey } = config;
-  if (!adminToken || !secretKey) mkdirSync(config.dataDir, { recursive: true });
+  if (!adminToken || !secretKey) privateDir(config.dataDir);
   if (!secretKey) {
     const hex = loadOrCreate(join(config.dataDir, 'secret.key'), () => randomBytes(32).toString('hex'));
     secretKey = Buffer.from(hex.trim(), 'hex');
@@ -37,7 +38,7 @@ function loadOrCreate(path: string, make: () => string): string {
     const value = make();
     // 'wx' fails if another process created it first; then read theirs.
     try {
-      writeFileSync(path, value, { mode: 0o600, flag: 'wx' });
+      writePrivateFile(path, value, 'wx');
       return value;
     } catch {
       return readFileSync(path, 'utf8');

@@ -58,12 +58,18 @@ async function multipartBody(
   stream: WebReadable<Uint8Array>,
   maxBytes: number,
 ): Promise<UploadBody> {
+  let form: InstanceType<typeof Busboy>;
+  try {
+    form = new Busboy({
+      headers: { 'content-type': req.headers.get('content-type') ?? '' },
+      // One file; a byte past the limit is enough for the reader to answer 413.
+      limits: { files: 1, fields: 20, fileSize: maxBytes + 1 },
+    });
+  } catch {
+    // Thrown before any byte is read: a media type without its boundary parameter.
+    throw new AppError('BAD_REQUEST', 400, 'multipart/form-data needs a boundary parameter');
+  }
   const input = Readable.fromWeb(stream);
-  const form = new Busboy({
-    headers: { 'content-type': req.headers.get('content-type') ?? '' },
-    // One file; a byte past the limit is enough for the reader to answer 413.
-    limits: { files: 1, fields: 20, fileSize: maxBytes + 1 },
-  });
   let named: string | undefined;
   const part = await new Promise<{ stream: Readable; filename: string }>((resolve, reject) => {
     form.on('field', (name, value) => {

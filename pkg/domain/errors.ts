@@ -41,8 +41,13 @@ export const errors = {
  *
  * @example zodDetails(schema.safeParse(body).error) // [{ path: 'messages.0.receivers', message: 'Required' }]
  */
-export function zodDetails(err: ZodError): { path: string; message: string }[] {
-  return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+export function zodDetails(err: ZodError): { path: string; message: string; code?: string }[] {
+  return err.issues.map((i) => {
+    // A refinement may name a machine-readable reason (`TOO_DEEP`, see limits.ts).
+    const code = i.code === 'custom' ? (i.params as { code?: unknown } | undefined)?.code : undefined;
+    const d = { path: i.path.map(String).join('.'), message: i.message };
+    return typeof code === 'string' ? { ...d, code } : d;
+  });
 }
 
 /**

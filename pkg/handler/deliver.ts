@@ -2,6 +2,7 @@ import type { SpanContext } from '@opentelemetry/api';
 import type { Entry, Settlement } from '../bus/entry.ts';
 import { type ChannelSender, CIRCUIT_OPEN, type SenderAccount } from '../channels/sender.ts';
 import type { Route } from '../domain/channels.ts';
+import { isDatabaseUnavailable } from '../domain/database-unavailable.ts';
 import { type Delivery, decodeDelivery, encodeDelivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
 import { renderContent } from '../domain/render.ts';
@@ -52,6 +53,13 @@ export type DeliverDeps = Readonly<{
   log: Logger;
 }>;
 
+/**
+ * How long a delivery whose lookups met a database outage waits before it is tried again (plus up
+ * to half as much jitter): short, so deliveries go out within seconds of the database coming back
+ * instead of after the visibility timeout; the lookups' caches keep most deliveries from waiting.
+ */
+export const DATABASE_WAIT_MS = 1000;
+
 const fieldsOf = (d: Delivery): Record<string, string> => {
   const flat = encodeDelivery(d);
   const o: Record<string, string> = {};
@@ -63,7 +71,10 @@ const fieldsOf = (d: Delivery): Record<string, string> => {
  * The handler's work for one delivery stream entry: render, filter, record the attempt, call the
  * provider, and decide what becomes of the entry (ack, retry later, dead-letter). Every state is
  * recorded together with its event (pkg/lifecycle). A throw leaves the entry pending; the bus
- * re-delivers it after the visibility timeout.
+ * re-delivers it after the visibility timeout. Except when the database is unreachable before the
+ * attempt began (template, account or rate-limit lookup with nothing cached): nothing was
+ * recorded, so the entry is parked unchanged for about a second and tried again (see
+ * {@link DATABASE_WAIT_MS}) — no attempt spent, no provider failure, no dead letter.
  *
  * @example const handle = createDeliver(deps); const settlement = await handle(entry);
  */
@@ -88,8 +99,36 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry, span?: SpanCont
     return { kind: 'delay', dueAt: now() + wait, fields: fieldsOf(d) };
   };
 
+  /** The entry back in about a second, as it was: its lookups met a database outage. */
+  const waitForDatabase = (entry: Entry, err: unknown): Settlement => {
+    deps.log.warn(
+      { err, stream: entry.stream, entryId: entry.id, messageId: entry.fields.id },
+      'database unavailable: delivery parked and tried again shortly',
+    );
+    return {
+      kind: 'delay',
+      dueAt: now() + DATABASE_WAIT_MS + Math.floor(random() * DATABASE_WAIT_MS * 0.5),
+      fields: entry.fields,
+    };
+  };
+
   /** `span`: the delivery's span (tracing on), parent of its provider-call spans. */
   return async function deliver(entry: Entry, span?: SpanContext): Promise<Settlement> {
+    const progress = { begun: false };
+    try {
+      return await attempt(entry, progress, span);
+    } catch (err) {
+      if (progress.begun || !isDatabaseUnavailable(err)) throw err;
+      return waitForDatabase(entry, err);
+    }
+  };
+
+  /** `progress.begun`: the attempt is recorded (from then on a throw is left to the bus). */
+  async function attempt(
+    entry: Entry,
+    progress: { begun: boolean },
+    span?: SpanContext,
+  ): Promise<Settlement> {
     const route = deps.routeOf(entry.stream);
     const parsed = route ? route.split('.') : [];
     const d = route
@@ -107,7 +146,11 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry, span?: SpanCont
       rendered = renderContent(template.content, d.variables);
     } catch (err) {
       if (err instanceof AppError) return fail(d, err.code, err.message);
-      throw err;
+      // Rendering is pure: the same template and variables fail the same way on every delivery
+      // (a RangeError from content nested past the stack, say), so it is permanent: dead-letter
+      // it once rather than leave it pending to be redelivered forever.
+      deps.log.warn({ err, messageId: d.id, templateId: d.templateId }, 'rendering failed; dead-lettered');
+      return fail(d, 'RENDER_FAILED', `cannot render template ${d.templateId}: ${(err as Error).name}`);
     }
 
     if (deps.filter) {
@@ -168,6 +211,7 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry, span?: SpanCont
       return holdBack(d, Math.min(...waits), candidates[0]!.tag);
     }
 
+    progress.begun = true;
     const begin = await ledger.begin(d, deps.consumer, now(), entry.deliveries > 1, candidates[at]!.tag);
     if (begin.kind === 'sent' || begin.kind === 'cancelled' || begin.kind === 'busy') return { kind: 'ack' };
     if (begin.kind === 'final') {
@@ -237,5 +281,5 @@ export function createDeliver(deps: DeliverDeps): (entry: Entry, span?: SpanCont
       }
       return fail(d, outcome.code, outcome.message, tag);
     }
-  };
+  }
 }

@@ -6,8 +6,19 @@ import { loadLuaFile } from '../redis/lua.ts';
 const takeOverScript = loadLuaFile(new URL('./scripts/idem-take-over.lua', import.meta.url), 1);
 const releaseScript = loadLuaFile(new URL('./scripts/idem-release.lua', import.meta.url), 1);
 
-/** Idempotency record kept per app and key. `t` is the first attempt's time: ids derive from it. */
-type IdemRecord = { s: 'running' | 'failed' | 'done'; h: string; t: number; status?: number; body?: unknown };
+/**
+ * Idempotency record kept per app and key. `t` is the first attempt's time: ids derive from it.
+ * `r` is when the current `running` attempt began: one older than the running TTL belongs to a
+ * process that died mid-request, and is taken over like a failed one (same `t`, same ids).
+ */
+type IdemRecord = {
+  s: 'running' | 'failed' | 'done';
+  h: string;
+  t: number;
+  r?: number;
+  status?: number;
+  body?: unknown;
+};
 
 export type IdemBegin =
   | { kind: 'new'; firstAt: number }
@@ -50,18 +61,20 @@ export function createIdempotency(opts: { redis: Redis; keys: Keys; ttlMs?: numb
   return Object.freeze({
     async begin(appId: number, key: string, hash: string, now: number): Promise<IdemBegin> {
       const k = keys.idempotency(appId, key);
-      const fresh: IdemRecord = { s: 'running', h: hash, t: now };
-      if (await redis.set(k, JSON.stringify(fresh), 'PX', runningTtl, 'NX'))
-        return { kind: 'new', firstAt: now };
+      const fresh: IdemRecord = { s: 'running', h: hash, t: now, r: now };
+      // Kept for the full TTL, not the running TTL: if this process dies mid-request the record
+      // must outlive it, or the retry would start over with a new time and enqueue new ids.
+      if (await redis.set(k, JSON.stringify(fresh), 'PX', ttl, 'NX')) return { kind: 'new', firstAt: now };
       const raw = await redis.get(k);
       if (!raw) return this.begin(appId, key, hash, now); // expired in between: try again
       const rec = JSON.parse(raw) as IdemRecord;
       if (rec.h !== hash) return { kind: 'mismatch' };
       if (rec.s === 'done') return { kind: 'replay', status: rec.status ?? 202, body: rec.body };
-      if (rec.s === 'running') return { kind: 'running' };
-      // failed before: take it over (compare-and-set on the exact old value)
-      const next: IdemRecord = { ...rec, s: 'running' };
-      const swapped = await takeOverScript(redis, [k], [raw, JSON.stringify(next), runningTtl]);
+      if (rec.s === 'running' && now - (rec.r ?? rec.t) < runningTtl) return { kind: 'running' };
+      // failed before, or running in a process that died: take it over (compare-and-set on the
+      // exact old value)
+      const next: IdemRecord = { ...rec, s: 'running', r: now };
+      const swapped = await takeOverScript(redis, [k], [raw, JSON.stringify(next), ttl]);
       return swapped ? { kind: 'new', firstAt: rec.t } : { kind: 'running' };
     },
     async complete(appId: number, key: string, hash: string, firstAt: number, status: number, body: unknown) {

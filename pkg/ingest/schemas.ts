@@ -1,10 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import { JSON_LIMITS, refineJsonLimits } from '../domain/limits.ts';
 
 /** Most deliveries (receivers, summed over messages) one send request may fan out to. */
 export const MAX_DELIVERIES_PER_REQUEST = 1000;
 
 const variables = z
   .record(z.string().max(128), z.unknown())
+  .superRefine(refineJsonLimits(JSON_LIMITS.variables))
   .default({})
   .openapi({ example: { name: 'Ann' }, description: 'Values for the template placeholders' });
 

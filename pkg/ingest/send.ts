@@ -3,6 +3,8 @@ import { encodeDelivery } from '../domain/delivery.ts';
 import { AppError } from '../domain/errors.ts';
 import { mayUse } from '../domain/template.ts';
 import type { Ledger } from '../lifecycle/ledger.ts';
+import { DEFAULT_APP_PARKED_MAX_BYTES, reserveParked } from '../pipeline/app-parked.ts';
+import { takeAppTokens } from '../pipeline/app-rate.ts';
 import type { RedisClient as Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { TemplateCache } from '../templates/cache.ts';
@@ -11,6 +13,10 @@ import { fanOut } from './fanout.ts';
 import { bodyHash, type Idempotency } from './idempotency.ts';
 import { createRecaller, type ProviderRecall } from './recall.ts';
 import type { SendBody, SendResponse } from './schemas.ts';
+import { assertFanoutSize, DEFAULT_SEND_LIMITS, type SendLimits, sendAtOf } from './send-limits.ts';
+
+/** Deliveries per second of an app with no rate limit of its own, unless configured. */
+export const DEFAULT_APP_RATE = 5000;
 
 /** Who is sending (from the auth middleware). */
 export type Sender = { appId: number; rateLimit: number | null };
@@ -33,7 +39,7 @@ export function createSendService(opts: {
   templates: TemplateCache;
   idempotency: Idempotency;
   backpressure: Backpressure;
-  /** Takes `count` tokens of an app's send bucket; undefined = no per-app limits. */
+  /** Takes `count` tokens of an app's send bucket (default: {@link takeAppTokens} in `redis`). */
   appRate?: (
     appId: number,
     count: number,
@@ -48,10 +54,57 @@ export function createSendService(opts: {
   recallAtProvider?: ProviderRecall;
   /** Whether an account's provider recalls whole calls (see pkg/ingest/recall.ts). */
   recallsPerCall?: (accountId: number) => Promise<boolean>;
+  /** `sendAt` horizon and fan-out size (default {@link DEFAULT_SEND_LIMITS}). */
+  limits?: SendLimits;
+  /**
+   * Deliveries per second of an app without a rate limit of its own (`APP_DEFAULT_RATE`); 0 =
+   * unlimited. Default 5,000: far above normal use, low enough that one runaway app cannot fill Redis.
+   */
+  defaultAppRate?: number;
+  /**
+   * Bytes of parked (`sendAt`) deliveries an app may hold in Redis at once (`APP_PARKED_MAX_BYTES`,
+   * default 1 GiB); past it 429 `PARKED_QUOTA_EXCEEDED`.
+   */
+  parkedMaxBytes?: number;
   now?: () => number;
 }) {
   const { redis, keys, ledger, templates, idempotency, backpressure } = opts;
   const now = opts.now ?? Date.now;
+  const limits = opts.limits ?? DEFAULT_SEND_LIMITS;
+  const defaultAppRate = opts.defaultAppRate ?? DEFAULT_APP_RATE;
+  const parkedMaxBytes = opts.parkedMaxBytes ?? DEFAULT_APP_PARKED_MAX_BYTES;
+
+  /** Reserves the parked bytes of a `sendAt` request, or throws before anything is written. */
+  async function reserve(appId: number, requestId: string, members: readonly string[], dueAt: number) {
+    let bytes = 0;
+    for (const m of members) bytes += Buffer.byteLength(m, 'utf8');
+    if (bytes > parkedMaxBytes)
+      throw new AppError(
+        'PARKED_QUOTA_EXCEEDED',
+        422,
+        `this request would park ${bytes} bytes, more than the app's whole quota of ${parkedMaxBytes} (APP_PARKED_MAX_BYTES)`,
+        { bytes, max: parkedMaxBytes },
+      );
+    const r = await reserveParked(redis, keys, {
+      appId,
+      requestId,
+      bytes,
+      dueAt,
+      now: now(),
+      maxBytes: parkedMaxBytes,
+    });
+    if (r.ok) return;
+    throw new AppError(
+      'PARKED_QUOTA_EXCEEDED',
+      429,
+      `the app's scheduled sends hold ${r.parkedBytes} bytes; ${bytes} more would pass its quota of ${parkedMaxBytes} (APP_PARKED_MAX_BYTES)`,
+      { parkedBytes: r.parkedBytes, bytes, max: parkedMaxBytes },
+      r.retryAfterMs === undefined ? undefined : Math.ceil(r.retryAfterMs / 1000),
+    );
+  }
+  const appRate =
+    opts.appRate ??
+    ((appId: number, count: number, rate: number) => takeAppTokens(redis, keys, appId, count, rate));
   const recall = createRecaller({
     redis,
     keys,
@@ -80,7 +133,8 @@ export function createSendService(opts: {
         `template ${body.templateId} is paused; start it (POST /v1/admin/templates/${body.templateId}/start) to send`,
       );
     const t = now();
-    const sendAt = body.sendAt ? Date.parse(body.sendAt) : undefined;
+    const sendAt = sendAtOf(body.sendAt, t, limits);
+    assertFanoutSize(body.messages, limits);
     const { requestId, deliveries } = fanOut(template, body, {
       now: t,
       traceparent,
@@ -95,21 +149,27 @@ export function createSendService(opts: {
     // One round trip: ioredis auto-pipelining sends these together; Promise.all rejects if any
     // write failed, and then nothing is acknowledged to the caller.
     const stream = keys.stream(route);
+    const fieldsOf = deliveries.map((d) => encodeDelivery(d));
+    const members = delayed ? fieldsOf.map((f) => opts.encodeDelayed(f)) : [];
+    if (delayed) await reserve(appId, requestId, members, sendAt!);
     const writes: Promise<unknown>[] = [];
-    for (const d of deliveries) {
-      const fields = encodeDelivery(d);
-      writes.push(ledger.accept(d, t, delayed ? `sendAt ${body.sendAt}` : undefined, template.version));
+    for (const [i, d] of deliveries.entries()) {
+      const fields = fieldsOf[i]!;
       writes.push(
         delayed
-          ? redis.zadd(keys.delayed(route), sendAt!, opts.encodeDelayed(fields))
-          : redis.xadd(stream, '*', ...fields),
+          ? ledger.accept(d, t, `sendAt ${body.sendAt}`, template.version, sendAt)
+          : ledger.accept(d, t, undefined, template.version),
+      );
+      writes.push(
+        delayed ? redis.zadd(keys.delayed(route), sendAt!, members[i]!) : redis.xadd(stream, '*', ...fields),
       );
     }
     const reqKey = keys.request(requestId);
     writes.push(redis.rpush(reqKey, ...deliveries.map((d) => d.id)));
     // The request's ids (recall and lookups by requestId) and, per business id used, its ids
-    // (lookups by bizId) live as long as the messages' traces.
-    writes.push(redis.pexpire(reqKey, ledger.ttlMs));
+    // (lookups by bizId) live as long as the messages' traces: from their due time on.
+    const keepMs = ledger.ttlMs + (delayed ? sendAt! - t : 0);
+    writes.push(redis.pexpire(reqKey, keepMs));
     const byBiz = new Map<string, string[]>();
     for (const d of deliveries) {
       if (!d.bizId) continue;
@@ -119,7 +179,10 @@ export function createSendService(opts: {
     }
     for (const [biz, ids] of byBiz) {
       writes.push(redis.rpush(keys.bizIndex(biz), ...ids));
-      writes.push(redis.pexpire(keys.bizIndex(biz), ledger.ttlMs));
+      // NX then GT: a new index gets its TTL, and an immediate send never shortens the life a
+      // far-future message of the same business id gave it.
+      writes.push(redis.pexpire(keys.bizIndex(biz), keepMs, 'NX'));
+      writes.push(redis.pexpire(keys.bizIndex(biz), keepMs, 'GT'));
     }
     await Promise.all(writes);
     return { requestId, accepted: deliveries.length, messageIds: deliveries.map((d) => d.id) };
@@ -156,13 +219,14 @@ export function createSendService(opts: {
       o: { idempotencyKey?: string; traceparent?: string } = {},
     ): Promise<SendResult> {
       const deliveries = body.messages.reduce((n, m) => n + m.receivers.length, 0);
-      if (sender.rateLimit && opts.appRate) {
-        const r = await opts.appRate(sender.appId, deliveries, sender.rateLimit);
+      const rate = sender.rateLimit ?? defaultAppRate;
+      if (rate > 0) {
+        const r = await appRate(sender.appId, deliveries, rate);
         if (!r.ok) {
           throw new AppError(
             'RATE_LIMITED',
             429,
-            `app send rate of ${sender.rateLimit}/s exceeded`,
+            `app send rate of ${rate}/s exceeded`,
             undefined,
             Math.ceil((r.retryAfterMs ?? 1000) / 1000),
           );

@@ -104,15 +104,23 @@ export function createLedger(opts: { redis: Redis; keys: Keys; partitions: numbe
      * Creates the record and emits `accepted` (+ `scheduled` when `scheduledReason` is given);
      * `templateVersion` is kept for the trace.
      * The delivery's `appId` (the sending app) is the only one, besides the admin, allowed to recall it.
+     * `dueAt` (a `sendAt`) keeps the record `ttlMs` past it: a message parked beyond the TTL must
+     * still be recallable and traced when it is sent.
      */
-    accept(d: Delivery, now: number, scheduledReason?: string, templateVersion?: number): Promise<unknown> {
+    accept(
+      d: Delivery,
+      now: number,
+      scheduledReason?: string,
+      templateVersion?: number,
+      dueAt?: number,
+    ): Promise<unknown> {
       const events = [eventOf(d, 'accepted', now)];
       if (scheduledReason !== undefined) events.push(eventOf(d, 'scheduled', now, scheduledReason));
       return acceptOne({
         messageId: d.id,
         args: [
           scheduledReason === undefined ? 'accepted' : 'scheduled',
-          ttlMs,
+          ttlMs + Math.max(0, (dueAt ?? now) - now),
           d.appId === undefined ? '' : String(d.appId),
           d.templateId,
           d.receiver,

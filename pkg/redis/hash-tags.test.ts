@@ -19,6 +19,10 @@ const p = 3;
 
 /** The key sets each script is called with (one entry per distinct call site), or `included`. */
 const SCRIPTS: Record<string, 'included' | (() => string[])[]> = {
+  'api/scripts/auth-fail.lua': [
+    () => [k.authFailures('203.0.113.9'), k.authBlock('203.0.113.9')],
+    () => [k.authFailures('2001:db8::1'), k.authBlock('2001:db8::1')],
+  ],
   'bus/scripts/ack-many.lua': [() => [k.stream(route)]],
   'bus/scripts/dead-letter-stalled.lua': [() => [k.stream(route), k.deadLetters(route)]],
   'bus/scripts/move-due.lua': [() => [k.delayed(route), k.stream(route)]],
@@ -44,6 +48,7 @@ const SCRIPTS: Record<string, 'included' | (() => string[])[]> = {
   'pipeline/scripts/dedup-content.lua': [() => [k.dedupContent('abc')]],
   'pipeline/scripts/dedup-frequency.lua': [() => [k.dedupFrequency('sms', '+8613800000000', 'd')]],
   'pipeline/scripts/token-book.lua': [() => [k.accountRate(4), k.accountCooldown(4), k.accountBookings(4)]],
+  'pipeline/scripts/park-quota.lua': [() => [k.appParked(7), k.appParkedBytes(7)]],
   'pipeline/scripts/token-bucket.lua': [() => [k.appRate(7)], () => [k.accountRate(4), k.accountCooldown(4)]],
   'redis/scripts/keyed-command.lua': [() => [k.stream(route)], () => [k.events(p)]],
   'redis/scripts/lease-release.lua': [() => [k.lease('scheduler')], () => [k.lease(partitionLeaseName(p))]],
@@ -163,7 +168,8 @@ const GROUPS: Record<string, (() => string)[]> = {
   receipts: [() => k.receipts(), () => k.receiptsDelayed(), () => k.receiptsDead()],
   account: [() => k.accountRate(4), () => k.accountBookings(4), () => k.accountCooldown(4)],
   token: [() => k.token(9, 'access'), () => k.tokenLock(9, 'access')],
-  app: [() => k.appRate(7)],
+  app: [() => k.appRate(7), () => k.appParked(7), () => k.appParkedBytes(7)],
+  authFailures: [() => k.authFailures('203.0.113.9'), () => k.authBlock('203.0.113.9')],
   alone: [
     () => k.eventsLive(),
     () => k.request('r1'),

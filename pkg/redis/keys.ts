@@ -70,8 +70,19 @@ export function createKeys(prefix: string) {
     // --- ingest ---
     /** Hash: idempotency record of an app's key. */
     idempotency: (appId: number, key: string) => `${p}idem:${appId}:${key}`,
+    /**
+     * Failed authentications from one source address in the current window (string counter with
+     * the window's TTL; tag: the address, shared with {@link authBlock} by the one script).
+     */
+    authFailures: (address: string) => `${p}af:{af:${address}}`,
+    /** Marker: the address is refused with 429 until it expires (value: the failure count). */
+    authBlock: (address: string) => `${p}af:{af:${address}}:block`,
     /** Per-app send rate bucket at ingest. */
     appRate: (appId: number) => `${p}rl:{app${appId}}`,
+    /** Sorted set of an app's parked sends (`<request id>:<bytes>` scored by due ms): its quota. */
+    appParked: (appId: number) => `${p}pk:{app${appId}}`,
+    /** String: bytes of the app's parked sends not yet due (the sum over {@link appParked}). */
+    appParkedBytes: (appId: number) => `${p}pk:{app${appId}}:bytes`,
     // --- pipeline ---
     /** Token bucket of a channel account (shared by all handlers). */
     accountRate: (accountId: number) => `${p}rl:{acct${accountId}}`,

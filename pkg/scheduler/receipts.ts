@@ -10,7 +10,7 @@ import type { Logger } from '../telemetry/logger.ts';
 export type SmsReceiptPuller = (now: number) => Promise<void>;
 
 /**
- * Throttles a receipt puller to one call per `everyMs` (real time); failures are logged and the
+ * Throttles a receipt puller to one call per `everyMs` (elapsed time, immune to clock steps); failures are logged and the
  * next period tries again. With no puller the result does nothing.
  *
  * @example const pull = throttledReceipts({ puller, everyMs: 30_000, log }); await pull(Date.now());
@@ -24,8 +24,9 @@ export function throttledReceipts(opts: {
 }): (now: number) => Promise<void> {
   let last = Number.NEGATIVE_INFINITY;
   return async (now) => {
-    if (!opts.puller || Date.now() - last < opts.everyMs) return;
-    last = Date.now();
+    // A monotonic clock: a wall clock stepped back an hour would otherwise stop pulls for an hour.
+    if (!opts.puller || performance.now() - last < opts.everyMs) return;
+    last = performance.now();
     const ok = await opts.puller(now).then(
       () => true,
       (err) => {

@@ -167,10 +167,11 @@ export function startScheduler(core: Core, opts: SchedulerOptions = {}): Schedul
 
   /** Uploads an ingest died in the middle of: never complete, never used, removed now and then. */
   const uploadTtlMs = opts.uploadTtlMs ?? 6 * 3_600_000;
-  let purgedAt = 0;
+  let purgedAt = Number.NEGATIVE_INFINITY;
   async function purgeUploads(): Promise<void> {
-    if (now() - purgedAt < Math.min(uploadTtlMs, 600_000)) return;
-    purgedAt = now();
+    // The period runs on a monotonic clock: a clock stepped back must not stall the purge.
+    if (performance.now() - purgedAt < Math.min(uploadTtlMs, 600_000)) return;
+    purgedAt = performance.now();
     const n = await core.repos.crowds.purgeIncomplete(now() - uploadTtlMs);
     if (n) log.info({ files: n }, 'incomplete crowd uploads purged');
   }

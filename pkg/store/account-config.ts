@@ -3,6 +3,8 @@ import { type Catalog, catalog as platformCatalog } from '../channels/catalog.ts
 import type { ProviderDefinition } from '../channels/definition.ts';
 import { isSecretPath, type SecretPath } from '../channels/secret.ts';
 import type { Channel } from '../domain/channels.ts';
+import { JSON_LIMITS, jsonLimitIssue } from '../domain/limits.ts';
+import { maskUrlCredentials } from './url-credentials.ts';
 
 /**
  * Pure rules of channel-account configs, all derived from the provider's definition: which
@@ -13,11 +15,11 @@ import type { Channel } from '../domain/channels.ts';
 
 /** How every secret shows in reads and logs. Nothing of the value is revealed. */
 export const MASK = '***';
-/** Sealed (base64, +1/3) it must fit the TEXT column (64 KiB). */
-export const MAX_CONFIG_BYTES = 32_000;
+/** Sealed (base64, +1/3) it must fit the TEXT column (64 KiB): the input limit of configs. */
+export const MAX_CONFIG_BYTES = JSON_LIMITS.config.maxBytes;
 
 export type ConfigObject = Record<string, unknown>;
-export type ConfigIssue = { path: string; message: string };
+export type ConfigIssue = { path: string; message: string; code?: string };
 
 const zodIssues = (prefix: string, error: z.ZodError): ConfigIssue[] =>
   error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
@@ -57,11 +59,14 @@ export function validateAccountConfig(
 ): { ok: true; config: ConfigObject } | { ok: false; issues: ConfigIssue[] } {
   const p = providerOf(channel, provider, catalog);
   if (!p.ok) return p;
+  // First, before anything walks it: a merged config may carry a stored value past the limits.
+  const limit = jsonLimitIssue(config, JSON_LIMITS.config);
+  if (limit) {
+    const path = ['config', ...limit.path.map(String)].join('.');
+    return { ok: false, issues: [{ path, message: limit.message, code: limit.code }] };
+  }
   const r = p.definition.config.safeParse(config);
   if (!r.success) return { ok: false, issues: zodIssues('config', r.error) };
-  if (Buffer.byteLength(JSON.stringify(r.data)) > MAX_CONFIG_BYTES) {
-    return { ok: false, issues: [{ path: 'config', message: `larger than ${MAX_CONFIG_BYTES} bytes` }] };
-  }
   // What was given is stored, not the parsed value with every default filled in: a default
   // changed in a later release then reaches existing accounts (senders parse the config again).
   return { ok: true, config: config as ConfigObject };
@@ -86,13 +91,15 @@ const isPlainObject = (v: unknown): v is ConfigObject =>
 
 /**
  * The config with every secret field masked (`***`; an absent or empty secret stays as it is, so
- * a form can tell "set" from "not set"). Everything under a secret object or list is masked.
+ * a form can tell "set" from "not set"). Everything under a secret object or list is masked; a
+ * URL elsewhere shows its userinfo and token parameters masked (see url-credentials.ts).
  *
  * @example maskConfig({ host: 'h', pass: 'hunter2' }, [['pass']]) // { host: 'h', pass: '***' }
  */
 export function maskConfig(config: ConfigObject, paths: readonly SecretPath[]): ConfigObject {
   const walk = (v: unknown, path: string[]): unknown => {
     if (isSecretPath(paths, path)) return v === undefined || v === null || v === '' ? v : MASK;
+    if (typeof v === 'string') return maskUrlCredentials(v, MASK) ?? v;
     if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, String(i)]));
     if (isPlainObject(v))
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
@@ -104,7 +111,8 @@ export function maskConfig(config: ConfigObject, paths: readonly SecretPath[]): 
 
 /**
  * Merges a config patch into the stored config: objects merge deeply, `null` removes a key, and
- * `***` (what a read returned) under a secret field keeps the stored secret. A masked value with
+ * `***` (what a read returned) under a secret field keeps the stored secret, as does a URL sent
+ * back with its credentials masked. A masked value with
  * nothing stored behind it is reported in `unknownMasked` (a client bug, not a secret).
  *
  * @example
@@ -122,7 +130,13 @@ export function mergeConfig(
     for (const [k, v] of Object.entries(p)) {
       const here = [...path, k];
       if (v === null) delete out[k];
-      else if (isSecretPath(paths, here) && v === MASK) {
+      else if (
+        typeof v === 'string' &&
+        typeof base[k] === 'string' &&
+        v === maskUrlCredentials(base[k], MASK)
+      ) {
+        // A URL sent back as read (its credentials masked): the stored one stays.
+      } else if (isSecretPath(paths, here) && v === MASK) {
         if (!Object.hasOwn(base, k)) unknownMasked.push(['config', ...here].join('.'));
       } else if (
         Array.isArray(v) &&

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { hashApiKey } from '../domain/api-key.ts';
+import { apiKeyHasher, legacyApiKeyHash } from '../domain/api-key.ts';
 import { AppError } from '../domain/errors.ts';
 import { testDb } from '../testkit/testkit.ts';
 import { createAppsRepo } from './apps.ts';
@@ -37,14 +37,17 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
         .selectAll()
         .where('id', '=', app.id)
         .executeTakeFirstOrThrow();
-      assert.equal(row.api_key_hash, hashApiKey(apiKey));
+      // Keyed (HMAC under the server secret), not the bare sha256 a leaked table could be tested against.
+      assert.equal(row.api_key_hash, apiKeyHasher(secretKey)(apiKey).keyed);
+      assert.notEqual(row.api_key_hash, legacyApiKeyHash(apiKey));
+      assert.match(row.api_key_hash, /^[0-9a-f]{64}$/);
       assert.ok(!JSON.stringify(row).includes(apiKey));
-      assert.deepEqual(await apps.findByKeyHash(hashApiKey(apiKey)), {
+      assert.deepEqual(await apps.findByKey(apiKey), {
         id: app.id,
         name: 'shop',
         rateLimit: null,
       });
-      assert.equal(await apps.findByKeyHash(hashApiKey('pk_other')), undefined);
+      assert.equal(await apps.findByKey('pk_other'), undefined);
     });
 
     test('create validates input', async () => {
@@ -92,14 +95,14 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       await apps.softDelete(app.id);
       assert.equal(await apps.get(app.id), undefined);
       assert.ok((await apps.get(app.id, { includeDeleted: true }))?.deletedAt);
-      assert.equal(await apps.findByKeyHash(hashApiKey(apiKey)), undefined);
+      assert.equal(await apps.findByKey(apiKey), undefined);
       assert.ok(!(await apps.list({ name: 'gone' })).items.length);
       assert.equal((await apps.list({ name: 'gone', includeDeleted: true })).total, 1);
       await assert.rejects(apps.softDelete(app.id), isCode('APP_NOT_FOUND'));
       await assert.rejects(apps.update(app.id, { name: 'x' }), isCode('APP_NOT_FOUND'));
       const back = await apps.restore(app.id);
       assert.equal(back.deletedAt, null);
-      assert.equal((await apps.findByKeyHash(hashApiKey(apiKey)))?.id, app.id);
+      assert.equal((await apps.findByKey(apiKey))?.id, app.id);
       await assert.rejects(apps.restore(424_242), isCode('APP_NOT_FOUND'));
     });
 
@@ -107,8 +110,8 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       const { app, apiKey } = await apps.create({ name: 'rot' });
       const next = await apps.rotateKey(app.id);
       assert.notEqual(next, apiKey);
-      assert.equal(await apps.findByKeyHash(hashApiKey(apiKey)), undefined);
-      assert.equal((await apps.findByKeyHash(hashApiKey(next)))?.id, app.id);
+      assert.equal(await apps.findByKey(apiKey), undefined);
+      assert.equal((await apps.findByKey(next))?.id, app.id);
       assert.equal((await apps.get(app.id))?.apiKeyHint, next.slice(0, 8));
       await assert.rejects(apps.rotateKey(999_999), isCode('APP_NOT_FOUND'));
     });
@@ -240,6 +243,34 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       );
       assert.equal((await apps.list({ includeDeleted: true })).total, before);
       await assert.rejects(keyless.callbackTarget(app.id), /secretKey/);
+    });
+
+    test('a legacy sha256 row authenticates once and is then stored keyed', async () => {
+      const { app, apiKey } = await apps.create({ name: 'legacy' });
+      // As a database from before keyed hashing holds it.
+      await t.db
+        .updateTable('apps')
+        .set({ api_key_hash: legacyApiKeyHash(apiKey) })
+        .where('id', '=', app.id)
+        .execute();
+      const stored = async () =>
+        (
+          await t.db
+            .selectFrom('apps')
+            .select('api_key_hash')
+            .where('id', '=', app.id)
+            .executeTakeFirstOrThrow()
+        ).api_key_hash;
+      assert.equal((await apps.findByKey(apiKey))?.id, app.id);
+      assert.equal(await stored(), apiKeyHasher(secretKey)(apiKey).keyed);
+      assert.equal((await apps.findByKey(apiKey))?.id, app.id);
+    });
+
+    test('another SECRET_KEY does not match the stored hash', async () => {
+      const { app, apiKey } = await apps.create({ name: 'other-secret' });
+      const elsewhere = createAppsRepo(t.db, { secretKey: randomBytes(32) });
+      assert.equal(await elsewhere.findByKey(apiKey), undefined);
+      assert.equal((await apps.findByKey(apiKey))?.id, app.id);
     });
   });
 }

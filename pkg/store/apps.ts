@@ -12,7 +12,7 @@ import {
 } from '../callbacks/settings.ts';
 import { checkUrl } from '../channels/kit/ssrf.ts';
 import { newWebhookSecret } from '../channels/kit/standard-webhooks.ts';
-import { hashApiKey } from '../domain/api-key.ts';
+import { type ApiKeyHashes, apiKeyHasher } from '../domain/api-key.ts';
 import { errors } from '../domain/errors.ts';
 import type { State } from '../domain/states.ts';
 import type { Db } from './db.ts';
@@ -71,7 +71,10 @@ export type AppUpdate = z.input<typeof appUpdateSchema>;
 
 /** What the apps repository may take besides the database. @example createAppsRepo(db, { secretKey }) */
 export type AppsRepoDeps = RepoDeps & {
-  /** Seals callback secrets (the same 32-byte key as account configs). */
+  /**
+   * Seals callback secrets (the same 32-byte key as account configs) and keys the hash app keys
+   * are stored as (a key derived from it: pkg/domain/api-key.ts).
+   */
   secretKey?: Uint8Array;
   /** Accept callback URLs whose host is a literal private/loopback address (tests, on-prem). */
   allowPrivateCallbacks?: boolean;
@@ -110,7 +113,8 @@ const CALLBACKS_OFF: CallbackColumns = {
 };
 
 /**
- * Repository of apps. Only `sha256(key)` and an 8-character hint are stored (`pk_` and 5 of the
+ * Repository of apps. Only a keyed hash of the key (HMAC under a key derived from `secretKey`,
+ * pkg/domain/api-key.ts) and an 8-character hint are stored (`pk_` and 5 of the
  * key's 32 random characters: enough to tell keys apart, far too few to guess one); the key is
  * returned once by `create` / `rotateKey`. Mutations of an unknown or deleted id throw
  * `APP_NOT_FOUND`.
@@ -122,10 +126,40 @@ const CALLBACKS_OFF: CallbackColumns = {
  * @example
  * const apps = createAppsRepo(db, { secretKey });
  * const { app, apiKey } = await apps.create({ name: 'shop' });
- * await apps.findByKeyHash(hashApiKey(apiKey)); // { id: app.id, name: 'shop', rateLimit: null }
+ * await apps.findByKey(apiKey); // { id: app.id, name: 'shop', rateLimit: null }
  */
 export function createAppsRepo(db: Db, deps: AppsRepoDeps = {}) {
   const now = deps.now ?? Date.now;
+  const hasher = deps.secretKey ? apiKeyHasher(deps.secretKey) : undefined;
+  const keyHashes = (apiKey: string): ApiKeyHashes => {
+    // A programming error of the wiring, like sealing without a key: before anything is written.
+    if (!hasher) throw new Error('apps repository built without secretKey: cannot hash app keys');
+    return hasher(apiKey);
+  };
+
+  /** The auth lookup (see `findByKeyHashes`). */
+  const findByKeyHashes = async (
+    h: ApiKeyHashes,
+  ): Promise<{ id: number; name: string; rateLimit: number | null } | undefined> => {
+    const r = await db
+      .selectFrom('apps')
+      .select(['id', 'name', 'rate_limit', 'api_key_hash'])
+      .where('api_key_hash', 'in', [h.keyed, h.legacy])
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    if (r.api_key_hash === h.legacy) {
+      // A row from before keyed hashing: rewritten on its first use, so old databases migrate
+      // themselves; the condition makes racing requests rewrite it once.
+      await db
+        .updateTable('apps')
+        .set({ api_key_hash: h.keyed })
+        .where('id', '=', r.id)
+        .where('api_key_hash', '=', h.legacy)
+        .execute();
+    }
+    return { id: Number(r.id), name: r.name, rateLimit: r.rate_limit === null ? null : Number(r.rate_limit) };
+  };
 
   const seal = (secret: string): string => {
     // A programming error of the wiring, not of the caller: 500, and before anything is written.
@@ -192,12 +226,13 @@ export function createAppsRepo(db: Db, deps: AppsRepoDeps = {}) {
       const v = parseInput(appCreateSchema, input);
       const cb = callbackChange(undefined, v);
       const apiKey = newApiKey();
+      const keyHash = keyHashes(apiKey).keyed;
       const t = now();
       const r = await db
         .insertInto('apps')
         .values({
           name: v.name,
-          api_key_hash: hashApiKey(apiKey),
+          api_key_hash: keyHash,
           api_key_hint: apiKey.slice(0, 8),
           rate_limit: v.rateLimit ?? null,
           ...cb.columns,
@@ -330,24 +365,19 @@ export function createAppsRepo(db: Db, deps: AppsRepoDeps = {}) {
       return toApp(await mustGet(id));
     },
 
-    /** The auth lookup: a live app by the sha256 hex of its key. */
-    async findByKeyHash(
-      hash: string,
-    ): Promise<{ id: number; name: string; rateLimit: number | null } | undefined> {
-      const r = await db
-        .selectFrom('apps')
-        .select(['id', 'name', 'rate_limit'])
-        .where('api_key_hash', '=', hash)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      return (
-        r && {
-          id: Number(r.id),
-          name: r.name,
-          rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
-        }
-      );
-    },
+    /** The stored (`keyed`) and legacy hashes of an app key, for {@link findByKeyHashes}. */
+    keyHashes,
+
+    /**
+     * The auth lookup: a live app by its key's hashes (`keyHashes`). A row still holding the
+     * legacy sha256 is found too and rewritten to the keyed hash (one UPDATE).
+     *
+     * @example await apps.findByKeyHashes(apps.keyHashes('pk_…'))
+     */
+    findByKeyHashes,
+
+    /** {@link findByKeyHashes} of a key. @example await apps.findByKey('pk_…') // { id, name, rateLimit } | undefined */
+    findByKey: (apiKey: string) => findByKeyHashes(keyHashes(apiKey)),
 
     /** Replaces the app's key; the old one stops working. Returns the new key (shown once). */
     async rotateKey(id: number): Promise<string> {
@@ -356,7 +386,7 @@ export function createAppsRepo(db: Db, deps: AppsRepoDeps = {}) {
       await db
         .updateTable('apps')
         .set({
-          api_key_hash: hashApiKey(apiKey),
+          api_key_hash: keyHashes(apiKey).keyed,
           api_key_hint: apiKey.slice(0, 8),
           updated_at: bumpTime(now(), Number(old.updated_at)),
         })

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import { createPool } from 'mysql2';
+import { privateDir, privateFile } from '../files/private.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -17,7 +18,13 @@ export type Db = Kysely<Database>;
 export function openDb(url: string, opts: { poolSize?: number } = {}): { db: Db; dialect: Dialect } {
   if (url.startsWith('sqlite://')) {
     const path = url.slice('sqlite://'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // A folder the platform makes is 0700; one that exists is the operator's to set.
+      if (!existsSync(dirname(path))) privateDir(dirname(path));
+      // 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+      privateFile(path);
+      for (const side of ['-wal', '-shm']) if (existsSync(path + side)) privateFile(path + side);
+    }
     const database = new SQLite(path);
     // WAL lets the four processes of the embedded setup read while one writes.
     database.pragma('journal_mode = WAL');

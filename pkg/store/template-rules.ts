@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { CHANNELS, MESSAGE_TYPES } from '../domain/channels.ts';
+import { JSON_LIMITS, refineJsonLimits } from '../domain/limits.ts';
 import { isTimeZone } from '../domain/timezone.ts';
 
 /**
@@ -32,7 +33,9 @@ const fields = {
   channel: z.enum(CHANNELS),
   messageType: z.enum(MESSAGE_TYPES),
   accountId: z.number().int().positive().max(2_147_483_647),
-  content: z.custom<unknown>((v) => v !== undefined, { message: 'content is required' }),
+  content: z
+    .custom<unknown>((v) => v !== undefined, { message: 'content is required' })
+    .superRefine(refineJsonLimits(JSON_LIMITS.content)),
   status: z.enum(TEMPLATE_STATUSES),
   shield: z.enum(SHIELD_POLICIES),
   timezone: z.string().trim().min(1).max(64).nullable(),
@@ -89,7 +92,7 @@ export const templateUpdateSchema = z.object({
   channel: fields.channel.optional(),
   messageType: fields.messageType.optional(),
   accountId: fields.accountId.nullable().optional(),
-  content: z.unknown().optional(),
+  content: z.unknown().superRefine(refineJsonLimits(JSON_LIMITS.content)).optional(),
   status: fields.status.optional(),
   shield: fields.shield.optional(),
   timezone: fields.timezone.optional(),

@@ -205,5 +205,25 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       assert.ok(await templates.getActive(tpl.id));
       await assert.rejects(templates.restore(999_999), isCode('TEMPLATE_NOT_FOUND'));
     });
+
+    test('deletes and restores racing each other end in a template, a 404 or a 409, never a crash', async () => {
+      const tpl = await templates.create({ ...minimal(), name: 'racing' });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) =>
+          i % 2 ? templates.softDelete(tpl.id) : templates.restore(tpl.id),
+        ),
+      );
+      const unexpected = outcomes.filter(
+        (o) =>
+          o.status === 'rejected' &&
+          !['TEMPLATE_NOT_FOUND', 'CONFLICT'].includes((o.reason as { code?: string }).code ?? ''),
+      );
+      assert.deepEqual(
+        unexpected.map((o) => String((o as PromiseRejectedResult).reason)),
+        [],
+      );
+      const restored = await templates.restore(tpl.id).catch(() => templates.restore(tpl.id));
+      assert.equal(restored.deletedAt, null);
+    });
   });
 }

@@ -2,6 +2,7 @@ import type { ExpressionBuilder, Selectable, Transaction } from 'kysely';
 import { catalog } from '../channels/catalog.ts';
 import type { Channel, MessageType } from '../domain/channels.ts';
 import { AppError, errors } from '../domain/errors.ts';
+import { JSON_LIMITS, jsonLimitIssue } from '../domain/limits.ts';
 import type { SensitivePolicy, ShieldPolicy, Template } from '../domain/template.ts';
 import { providerOf, validateTemplateContent } from './account-config.ts';
 import type { Db } from './db.ts';
@@ -30,6 +31,11 @@ import {
 
 /** A template as admin reads return it: the domain `Template` plus bookkeeping fields. */
 export type TemplateView = Template & {
+  /**
+   * Set by admin reads when the stored content breaks the input limits (stored before they
+   * existed, or written around the API); `content` is then null. Sends with it dead-letter.
+   */
+  contentUnreadable?: true;
   cron: string | null;
   description: string | null;
   createdAt: number;
@@ -75,6 +81,14 @@ const toView = (r: Row): TemplateView => ({
   updatedAt: Number(r.updated_at),
   deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),
 });
+
+/** An admin read: content past the input limits is reported unreadable instead of answered. */
+const toReadView = (r: Row): TemplateView => {
+  const v = toView(r);
+  return jsonLimitIssue(v.content, JSON_LIMITS.content)
+    ? { ...v, content: null, contentUnreadable: true }
+    : v;
+};
 
 const toColumns = (t: TemplateFields) => ({
   name: t.name,
@@ -271,13 +285,13 @@ export function createTemplatesRepo(db: Db, deps: RepoDeps = {}) {
           ...(q.name ? [contains(eb.ref('name'), q.name)] : []),
         ]);
       const { rows, total } = await listPage(db, 'templates', filter, q);
-      return { items: rows.map(toView), total };
+      return { items: rows.map(toReadView), total };
     },
 
     /** The template, or undefined when unknown (or deleted, unless `includeDeleted`). */
     async get(id: number, opts: { includeDeleted?: boolean } = {}): Promise<TemplateView | undefined> {
       const r = await row(db, id, opts.includeDeleted);
-      return r && toView(r);
+      return r && toReadView(r);
     },
 
     /** The send path's lookup: the live template (any status), undefined when unknown or deleted. */
@@ -329,7 +343,12 @@ export function createTemplatesRepo(db: Db, deps: RepoDeps = {}) {
             .where('id', '=', id)
             .execute();
         }
-        return toView((await row(trx, id))!);
+        // Read back including deleted: a delete racing this restore may have won the row.
+        const now_ = await row(trx, id, true);
+        if (!now_) throw errors.notFound('template', id);
+        if (now_.deleted_at !== null)
+          throw new AppError('CONFLICT', 409, `template ${id} was deleted again meanwhile; restore it again`);
+        return toView(now_);
       });
     },
   };

@@ -5,7 +5,8 @@ import type { Template } from '../domain/template.ts';
  * A read-through cache of active templates for the hot paths (ingest, handler). Entries live
  * `ttlMs` at most; `invalidate(id)` is called when a `template changed` message arrives, so an
  * edit or a delete reaches every process at once, and the TTL bounds staleness if a message is
- * lost. A failed load is not kept.
+ * lost. While the database is unreachable an expired entry keeps being served (stale-if-error,
+ * pkg/cache, up to `maxStaleMs`), so sends with a cached template go on through an outage.
  *
  * @example
  * const cache = createTemplateCache({ load: (id) => repos.templates.getActive(id), ttlMs: 30_000 });
@@ -16,11 +17,13 @@ export function createTemplateCache(opts: {
   ttlMs?: number;
   now?: () => number;
   maxEntries?: number;
+  maxStaleMs?: number;
 }) {
   const lookup = cachedLookup(opts.load, {
     ttlMs: opts.ttlMs ?? 30_000,
     max: opts.maxEntries ?? 10_000,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.maxStaleMs !== undefined ? { maxStaleMs: opts.maxStaleMs } : {}),
   });
   return Object.freeze({
     get: (id: number): Promise<Template | undefined> => lookup(id),

@@ -1,4 +1,5 @@
 import { cachedLookup } from '../cache/cached-lookup.ts';
+import type { ApiKeyHashes } from '../domain/api-key.ts';
 import type { RedisClient as Redis, RedisTarget } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { subscribe } from '../redis/subscription.ts';
@@ -46,21 +47,36 @@ export function announcingApps(
  * bounds staleness if the subscription itself is broken.
  *
  * @example
- * const { lookup, closer } = subscribedAppLookup({ load: (h) => repos.apps.findByKeyHash(h), target: config, keys, log });
- * await lookup(hashApiKey(key)); // { id, name, rateLimit } | undefined
+ * const { lookup, closer } = subscribedAppLookup({
+ *   hash: repos.apps.keyHashes, load: (h) => repos.apps.findByKeyHashes(h), target: config, keys, log,
+ * });
+ * await lookup(apiKey); // { id, name, rateLimit } | undefined
  */
 export function subscribedAppLookup(deps: {
-  load: (apiKeyHash: string) => Promise<AppByKey | undefined>;
+  /** The key's stored and legacy hashes (the apps repository's `keyHashes`). */
+  hash: (apiKey: string) => ApiKeyHashes;
+  load: (hashes: ApiKeyHashes) => Promise<AppByKey | undefined>;
   /** Where Redis is, for the subscriber connection. */
   target: RedisTarget;
   keys: Pick<Keys, 'appChanged'>;
   log: Logger;
   ttlMs?: number;
 }) {
-  const lookup = cachedLookup(deps.load, { ttlMs: deps.ttlMs ?? 5000 });
+  // Cached by hashes, never by the key itself; both hex, so `keyed.legacy` splits back unambiguously.
+  const cached = cachedLookup(
+    (pair: string) => {
+      const [keyed = '', legacy = ''] = pair.split('.');
+      return deps.load({ keyed, legacy });
+    },
+    { ttlMs: deps.ttlMs ?? 5000 },
+  );
+  const lookup = (apiKey: string): Promise<AppByKey | undefined> => {
+    const h = deps.hash(apiKey);
+    return cached(`${h.keyed}.${h.legacy}`);
+  };
   // Cached answers are keyed by key hash, not app id: any change forgets them all (app changes
   // are rare), and so does a reconnect (announcements may have been missed meanwhile).
-  const forget = () => lookup.invalidate();
+  const forget = () => cached.invalidate();
   const sub = subscribe({
     target: deps.target,
     channel: deps.keys.appChanged(),

@@ -3,6 +3,7 @@
 // built by the same part its own process uses (./wire.ts over services/<proc>/wire.ts), each
 // with its own metrics registry, all served at ingest's /metrics.
 
+import { securePrivateTree } from '../../pkg/files/private.ts';
 import { runProcess } from '../../pkg/process/run.ts';
 import { ensureLocalRedis } from '../../pkg/redis/local-server.ts';
 import { createLogger } from '../../pkg/telemetry/logger.ts';
@@ -38,6 +39,9 @@ await runProcess(
   },
   {
     before: async (config) => {
+      // DATA_DIR holds the credentials, the database and Redis's files: 0700, its files 0600,
+      // including those an older version left readable.
+      securePrivateTree(config.dataDir);
       // The private redis-server is one node; a cluster is the operator's.
       if (!config.redisAutostart || config.redisClusterNodes) return [];
       const log = createLogger({
@@ -46,7 +50,12 @@ await runProcess(
         redact: config.logRedact,
         name: 'all',
       });
-      const local = await ensureLocalRedis({ url: config.redisUrl, dataDir: config.dataDir, log });
+      const local = await ensureLocalRedis({
+        url: config.redisUrl,
+        dataDir: config.dataDir,
+        log,
+        appendfsync: config.redisAppendfsync,
+      });
       return local.started ? [{ name: 'local-redis', close: () => local.stop() }] : [];
     },
   },

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from '../../pkg/files/private.ts';
 import type { Core } from '../../pkg/process/core.ts';
 
 export type DemoSeed = { appId: number; apiKey: string; accountId: number; templateId: number };
@@ -39,6 +40,6 @@ export async function seedDemo(core: Core): Promise<DemoSeed> {
     appId: app.id,
   });
   const seed: DemoSeed = { appId: app.id, apiKey, accountId: account.id, templateId: template.id };
-  writeFileSync(file, JSON.stringify(seed), { mode: 0o600 });
+  writePrivateFile(file, JSON.stringify(seed));
   return seed;
 }

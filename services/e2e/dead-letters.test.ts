@@ -82,7 +82,7 @@ describe('dead letters end to end: permanent failures, bulk replay, exactly once
     ops = new OpenAPIHono<AuthEnv>();
     ops.onError(errorHandler(core.log));
     ops.notFound(notFoundHandler);
-    const lookupApp = (hash: string) => core.repos.apps.findByKeyHash(hash);
+    const lookupApp = (apiKey: string) => core.repos.apps.findByKey(apiKey);
     ops.use('/v1/admin/*', auth({ adminToken: core.config.adminToken }));
     ops.use(
       '/v1/dead-letters/*',

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { createApp } from '../../pkg/api/app.ts';
+import { authThrottle } from '../../pkg/api/auth-throttle.ts';
 import { listen } from '../../pkg/api/listen.ts';
 import { dependencyChecks } from '../../pkg/api/ops-server.ts';
 import { sandboxRoutes } from '../../pkg/api/sandbox-routes.ts';
@@ -55,7 +56,8 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
     log: core.log,
   });
   const apps = subscribedAppLookup({
-    load: (hash) => core.repos.apps.findByKeyHash(hash),
+    hash: core.repos.apps.keyHashes,
+    load: (hashes) => core.repos.apps.findByKeyHashes(hashes),
     target: core.config,
     keys: core.keys,
     log: core.log,
@@ -81,6 +83,12 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
       highWater: core.config.backpressureHighWater,
     }),
     encodeDelayed: encodeMember,
+    limits: {
+      sendAtMaxAheadMs: core.config.sendAtMaxDays * 86_400_000,
+      fanoutMaxBytes: core.config.sendMaxFanoutBytes,
+    },
+    defaultAppRate: core.config.appDefaultRate,
+    parkedMaxBytes: core.config.appParkedMaxBytes,
     ...(extra.appRate ? { appRate: extra.appRate } : {}),
     ...(extra.recallAtProvider ? { recallAtProvider: extra.recallAtProvider } : {}),
     ...(extra.recallsPerCall ? { recallsPerCall: extra.recallsPerCall } : {}),
@@ -106,6 +114,12 @@ export function buildIngest(core: Core, extra: ExtraRouters = {}) {
     ...(extra.streams ? { streams: extra.streams } : {}),
     data,
     ...(extra.pages ? { pages: extra.pages } : {}),
+    authThrottle: authThrottle({
+      redis: core.redis,
+      keys: core.keys,
+      log: core.log,
+      settings: core.config.authThrottle,
+    }),
   });
   return { app, send, templates: cache, metrics, closers: [closer, apps.closer] as Closer[] };
 }

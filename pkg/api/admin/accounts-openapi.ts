@@ -23,10 +23,10 @@ export const accountSchema = z
       description: 'Provider config, secrets masked as ***',
       example: { host: 'smtp.example.com' },
     }),
-    configUnreadable: z
-      .literal(true)
-      .optional()
-      .openapi({ description: 'The stored config cannot be decrypted (SECRET_KEY changed); config is {}' }),
+    configUnreadable: z.literal(true).optional().openapi({
+      description:
+        'The stored config cannot be decrypted (SECRET_KEY changed) or breaks the input limits (nesting depth, size); config is {}',
+    }),
     callbackToken: z.string().openapi({
       description: 'Token of the receipt route POST /v1/callbacks/{channel}/{provider}/{id}/{token}',
     }),

@@ -153,6 +153,15 @@ describe('admin crowd files and runs (mysql, HTTP)', () => {
     noFile.set('filename', 'x.csv');
     const none = await call(`/v1/admin/templates/${tplId}/crowd`, { method: 'POST', body: noFile });
     assert.deepEqual([none.status, none.body.error.code], [422, 'CROWD_EMPTY']);
+    // A multipart media type without its boundary is the client's mistake, not a 500.
+    for (const type of ['multipart/form-data', 'multipart/form-data; boundary=']) {
+      const noBoundary = await call(`/v1/admin/templates/${tplId}/crowd`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: 'receiver\na@x.com\n',
+      });
+      assert.deepEqual([noBoundary.status, noBoundary.body.error.code], [400, 'BAD_REQUEST'], type);
+    }
     const j = await call(`/v1/admin/templates/${tplId}/crowd`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

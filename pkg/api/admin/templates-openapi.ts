@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CHANNELS, MESSAGE_TYPES } from '../../domain/channels.ts';
+import { JSON_LIMITS, refineJsonLimits } from '../../domain/limits.ts';
 import { sendResponseSchema } from '../../ingest/schemas.ts';
 import {
   SENSITIVE_POLICIES,
@@ -30,6 +31,9 @@ export const templateSchema = z
       .nullable()
       .openapi({ description: 'null: routed (SMS, live config `routing`)' }),
     content: z.unknown().openapi({ description: "The channel's content model, with {$name} placeholders" }),
+    contentUnreadable: z.literal(true).optional().openapi({
+      description: 'The stored content breaks the input limits (nesting depth, size); content is null',
+    }),
     status: z.enum(TEMPLATE_STATUSES).openapi({ description: 'A paused template refuses sends (409)' }),
     shield: z.enum(SHIELD_POLICIES).openapi({ description: 'Quiet hours: none, drop or delay' }),
     timezone: z.string().nullable(),
@@ -54,6 +58,7 @@ const templateList = z
 
 const variables = z
   .record(z.string(), z.unknown())
+  .superRefine(refineJsonLimits(JSON_LIMITS.variables))
   .default({})
   .openapi({ description: 'Sample values of the placeholders', example: { name: 'Ann' } });
 
@@ -62,7 +67,11 @@ export const previewBody = z.object({ variables }).strict();
 
 /** Body of `POST /templates/preview`: an unsaved template's channel and content. */
 export const draftPreviewBody = z
-  .object({ channel: z.enum(CHANNELS), content: z.unknown(), variables })
+  .object({
+    channel: z.enum(CHANNELS),
+    content: z.unknown().superRefine(refineJsonLimits(JSON_LIMITS.content)),
+    variables,
+  })
   .strict();
 
 /** Body of `POST /templates/:id/test`: one receiver and its variables. */

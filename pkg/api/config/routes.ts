@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.ts';
+import { JSON_LIMITS, refineJsonLimits } from '../../domain/limits.ts';
 import { LIVE_CONFIG_NAME, type LiveConfig, parseLiveConfig } from '../../pipeline/live-config-schema.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { jsonBody } from '../body.ts';
@@ -91,13 +92,19 @@ export function configRoutes(opts: {
 
   app.openapi(spec.put, async (c) => {
     const actor = actorOf(c.req.header('x-actor'));
-    return c.json(await save(await jsonBody(c, z.unknown()), actor), 200);
+    return c.json(
+      await save(await jsonBody(c, z.unknown().superRefine(refineJsonLimits(JSON_LIMITS.liveConfig))), actor),
+      200,
+    );
   });
 
   app.openapi(spec.patch, async (c) => {
     const actor = actorOf(c.req.header('x-actor'));
     // Sections given replace the current ones; the merge is then validated as a whole.
-    const patch = await jsonBody(c, z.record(z.string(), z.unknown()));
+    const patch = await jsonBody(
+      c,
+      z.record(z.string(), z.unknown()).superRefine(refineJsonLimits(JSON_LIMITS.liveConfig)),
+    );
     return c.json(await save({ ...(await read()), ...patch }, actor), 200);
   });
 

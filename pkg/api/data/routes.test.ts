@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Redis } from 'ioredis';
-import { hashApiKey } from '../../domain/api-key.ts';
+import { apiKeyHasher } from '../../domain/api-key.ts';
 import type { LifecycleEvent } from '../../domain/events.ts';
 import { newId } from '../../domain/ids.ts';
 import { createLedger, type Ledger } from '../../lifecycle/ledger.ts';
@@ -39,9 +39,10 @@ describe('data API', () => {
     r = await testRedis();
     subscriber = new Redis(r.url);
     // A real lookup: the app's key is known only by its hash, as the apps table stores it.
-    const storedHash = hashApiKey(APP_KEY);
-    const lookupApp: AppLookup = async (h) =>
-      h === storedHash ? { id: 1, name: 'shop', rateLimit: null } : undefined;
+    const hashKey = apiKeyHasher(randomBytes(32));
+    const storedHash = hashKey(APP_KEY).keyed;
+    const lookupApp: AppLookup = async (key) =>
+      hashKey(key).keyed === storedHash ? { id: 1, name: 'shop', rateLimit: null } : undefined;
     app = new OpenAPIHono<AuthEnv>();
     app.onError(errorHandler(silentLogger));
     app.notFound(notFoundHandler);
@@ -228,6 +229,40 @@ describe('data API', () => {
     }
     assert.equal((await get('/v1/templates/abc/stats')).status, 404);
     assert.equal((await get('/v1/templates/404/stats')).status, 404);
+  });
+
+  test('GET /v1/events/stream past the client cap: 429 with Retry-After; a closed stream frees its place', async () => {
+    const capped = new OpenAPIHono<AuthEnv>();
+    capped.onError(errorHandler(silentLogger));
+    capped.use('/v1/events/*', auth({ adminToken: ADMIN, mode: 'app-or-admin' }));
+    capped.route(
+      '/',
+      dataRoutes({
+        redis: r.redis,
+        keys: r.keys,
+        partitions: N,
+        timezone: TZ,
+        subscriber,
+        maxStreamClients: 1,
+      }),
+    );
+    const open = () => capped.request('/v1/events/stream', { headers: { authorization: `Bearer ${ADMIN}` } });
+    const first = await open();
+    assert.equal(first.status, 200);
+    const reader = first.body!.getReader();
+    await reader.read();
+    const second = await open();
+    assert.equal(second.status, 429);
+    assert.equal(second.headers.get('retry-after'), '5');
+    assert.equal(((await second.json()) as { error: { code: string } }).error.code, 'TOO_MANY_STREAMS');
+    await reader.cancel();
+    const third = await waitFor('the place freed', async () => {
+      const res = await open();
+      if (res.status === 200) return res;
+      await res.body?.cancel();
+      return undefined;
+    });
+    await third?.body?.cancel();
   });
 
   test('GET /v1/events/stream tails folded events of one template and unsubscribes on disconnect', async () => {

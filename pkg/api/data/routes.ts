@@ -37,7 +37,7 @@ export type DataRoutesDeps = {
    * unknown template, or of one another app owns, answer 404.
    */
   templateOwner?: (id: number) => Promise<number | null | undefined>;
-  /** Most concurrent live-tail clients per process (default 100); more get 503. */
+  /** Most concurrent live-tail clients per process (default 100); more get 429 with Retry-After. */
   maxStreamClients?: number;
   now?: () => number;
 };
@@ -152,7 +152,7 @@ const streamRoute = createRoute({
     ...auth401,
     422: err('templateId is not a positive integer'),
     501: err('The live tail is not enabled in this process'),
-    503: err('Too many live-tail clients'),
+    429: err('Too many live-tail clients at once: retry after Retry-After'),
   },
 });
 
@@ -258,7 +258,8 @@ export function dataRoutes(deps: DataRoutesDeps) {
     const appId = scopeOf(c.get('caller'));
     if (!live) throw new AppError('NOT_IMPLEMENTED', 501, 'the live tail is not enabled in this process');
     if (live.size() >= maxClients)
-      throw new AppError('TOO_MANY_STREAMS', 503, 'too many live-tail clients', undefined, 5);
+      // A 4xx, not a 5xx: the caller backs off (Retry-After) like any rate limit; the platform is fine.
+      throw new AppError('TOO_MANY_STREAMS', 429, 'too many live-tail clients', undefined, 5);
     return streamSSE(c, async (stream) => {
       const queue: LiveEvent[] = [];
       let dropped = 0;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { STATES } from '../../domain/states.ts';
+import { isDay } from '../../stats/buckets.ts';
 
 /**
  * Schemas of the data API (OpenAPI components): `dayParam` validates query days, the others
@@ -11,9 +12,17 @@ const state = z.enum(STATES);
 const counts = z.record(z.string(), z.number().int()).openapi({ example: { sent: 9, failed: 1 } });
 const iso = z.string().openapi({ format: 'date-time' });
 
+/** Years a query day may name: stats exist for none outside, and date arithmetic stays in range. */
+export const DAY_YEARS = Object.freeze({ min: 2000, max: 2999 });
+
 export const dayParam = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .refine(isDay, 'not a calendar date')
+  .refine((d) => {
+    const y = Number(d.slice(0, 4));
+    return y >= DAY_YEARS.min && y <= DAY_YEARS.max;
+  }, `year outside ${DAY_YEARS.min}-${DAY_YEARS.max}`)
   .openapi({ example: '2026-11-23' });
 
 export const messageTraceSchema = z

@@ -18,6 +18,8 @@ if done == 'sent' then return 'sent' end
 if done then return 'final' end
 if st == 'sending' then return 'sending' end
 redis.call('HSET', KEYS[1], 'st', 'cancelled', 't', ARGV[1], 'fin', '1')
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+-- GT: never shorten the life a far-future `sendAt` gave the record; the parked entry is still
+-- moved when due and must find `cancelled` then, not a missing record it would send.
+redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
 emit_events(KEYS[2], 4, 1, KEYS[1])
 return 'cancelled'

@@ -55,7 +55,8 @@ const receipt = (
   at: number,
   reason: string,
 ): Receipt | undefined => {
-  const state = STATES[status];
+  // Own keys only: a pushed status such as `constructor` is unknown, not Object's.
+  const state = Object.hasOwn(STATES, status) ? STATES[status] : undefined;
   if (!providerMessageId || !state) return undefined;
   return Object.freeze({
     providerMessageId,

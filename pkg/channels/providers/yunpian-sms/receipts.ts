@@ -52,7 +52,8 @@ export function receiptsOf(list: unknown, now: number): Receipt[] | undefined {
     const sid = typeof r.sid === 'string' || typeof r.sid === 'number' ? String(r.sid) : '';
     if (!/^\d+$/.test(sid)) return undefined;
     const status = typeof r.report_status === 'string' ? r.report_status.trim().toUpperCase() : '';
-    const state = STATES[status];
+    // Own keys only: a pushed status such as `constructor` is unknown, not Object's.
+    const state = Object.hasOwn(STATES, status) ? STATES[status] : undefined;
     if (!state) continue;
     const error = typeof r.error_msg === 'string' ? r.error_msg.trim() : '';
     const mobile = typeof r.mobile === 'string' ? r.mobile.trim() : '';
