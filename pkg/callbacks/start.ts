@@ -96,12 +96,21 @@ export async function startCallbacks(
 
   // Settings per app, briefly remembered: one lookup per app every few seconds, not per event.
   // `null` stands for "no callbacks" so that answer is remembered too.
+  // While the database is unreachable the last known settings keep routing (stale-if-error, as
+  // pkg/cache does for the send path); an app never looked up leaves its events pending instead.
   const cache = new LRUCache<number, { t: CallbackTarget | null }>({
     max: 10_000,
     ttl: settings.cacheTtlMs ?? 5000,
+    allowStaleOnFetchRejection: true,
+    noDeleteOnFetchRejection: true,
     fetchMethod: async (id) => ({ t: (await opts.loadApp(id)) ?? null }),
   });
-  const target = async (id: number) => (await cache.fetch(id))?.t ?? undefined;
+  const target = async (id: number) => {
+    const got = await cache.fetch(id);
+    // Undefined only when the lookup failed with nothing stale to fall back on: not "no callbacks".
+    if (got === undefined) throw new Error(`callback settings of app ${id} could not be loaded`);
+    return got.t ?? undefined;
+  };
 
   const byStream = new Map<string, number>();
   for (let p = 0; p < opts.partitions; p++) byStream.set(keys.events(p), p);
