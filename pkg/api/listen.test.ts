@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Hono } from 'hono';
@@ -6,6 +7,9 @@ import type { Closer } from '../process/shutdown.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createApp } from './app.ts';
 import { listen } from './listen.ts';
+
+/** Tells a test when a route of the app under test has run. */
+const routes = new EventEmitter();
 
 // Raw sockets, because what is under test is the HTTP edge itself: what Node's parser, the
 // adapter and the keep-alive handling put on the wire before and around the app.
@@ -94,7 +98,10 @@ describe('the HTTP edge (listen)', () => {
       maxBodyBytes: 1024,
       admin: new Hono()
         .post('/echo', async (c) => c.json({ n: (await c.req.text()).length }))
-        .delete('/ignores-body', (c) => c.json({ ok: true })),
+        .delete('/ignores-body', (c) => {
+          routes.emit('ignores-body');
+          return c.json({ ok: true });
+        }),
     });
     ({ port, closer } = await listen(app.fetch, { port: 0, host: '127.0.0.1', name: 'http' }));
   });
@@ -114,10 +121,12 @@ describe('the HTTP edge (listen)', () => {
 
   test('a small body the route ignores, arriving after the answer is ready: read and discarded, connection kept', async () => {
     const c = rawClient(port);
+    const answered = once(routes, 'ignores-body');
     await c.write(
       `DELETE /v1/admin/ignores-body HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Length: 7\r\n\r\n`,
     );
-    await new Promise((r) => setTimeout(r, 50));
+    // The body follows once the route has answered without reading it.
+    await answered;
     await c.write(`{"a":1}${get}`);
     const first = await c.response(1);
     assert.equal(first.status, 200);
@@ -142,7 +151,6 @@ describe('the HTTP edge (listen)', () => {
     // Kept alive: then the rest of the body and the next request must be answered on it.
     for (let sent = 0; sent < length; sent += 8 * 1024) {
       await c.write('x'.repeat(8 * 1024));
-      await new Promise((r) => setTimeout(r, 150));
     }
     await c.write(get);
     assert.equal((await c.response(2)).status, 200, 'said keep-alive, then dropped the next request');

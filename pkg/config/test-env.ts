@@ -9,6 +9,17 @@ export function testEnvironment(env: Readonly<Record<string, string | undefined>
   return Object.freeze({
     redisUrl: env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     mysqlUrl: env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+    /** A console build other than pkg/api/console/built/ (deploy/console-build.mjs --out). */
+    consoleBuiltDir: env.CONSOLE_BUILT_DIR || undefined,
+    /** CONSOLE_SCREENSHOTS=1: browser tests also write the README's pictures. */
+    consoleScreenshots: env.CONSOLE_SCREENSHOTS === '1',
+    /** The fuzz of every route (services/chaos/fuzz.chaos.ts): cases per route, seed, route filter. */
+    fuzz: Object.freeze({
+      runs: Number(env.FUZZ_RUNS ?? 20_000),
+      httpRuns: Number(env.FUZZ_HTTP_RUNS ?? 200),
+      seed: Number(env.FUZZ_SEED ?? 1_616_161),
+      routes: env.FUZZ_ROUTES ? new RegExp(env.FUZZ_ROUTES) : undefined,
+    }),
     /** PATH and HOME for spawned processes (tsx, redis-server lookups). */
     inherited: Object.freeze({ PATH: env.PATH ?? '', HOME: env.HOME ?? '/tmp' }),
   });

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { consoleRoutes } from '../api/console/routes.ts';
 import { loadConfig } from '../config/config.ts';
 import { withDevSecrets } from '../config/dev-secrets.ts';
+import { testEnvironment } from '../config/test-env.ts';
 import { type Core, openCore } from '../process/core.ts';
 import type { Closer } from '../process/shutdown.ts';
 import { startScheduler } from '../scheduler/scheduler.ts';
@@ -45,7 +46,7 @@ export async function startConsoleStack(
     name,
   );
   // CONSOLE_BUILT_DIR: a build other than pkg/api/console/built/ (deploy/console-build.mjs --out).
-  const dir = process.env.CONSOLE_BUILT_DIR;
+  const dir = testEnvironment().consoleBuiltDir;
   const pages = consoleRoutes(dir ? { dir: pathToFileURL(`${resolve(dir)}/`) } : {});
   const stack = await startStack(core, { pages });
   const closers: Closer[] = [...stack.closers];
@@ -143,7 +144,7 @@ const SHOTS_README = new URL('../api/console/screenshots/', import.meta.url);
  * @example await screenshot(page, 'templates');
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  const dirs = process.env.CONSOLE_SCREENSHOTS === '1' ? [SHOTS_TMP, SHOTS_README] : [SHOTS_TMP];
+  const dirs = testEnvironment().consoleScreenshots ? [SHOTS_TMP, SHOTS_README] : [SHOTS_TMP];
   for (const dir of dirs) {
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: new URL(`${name}.png`, dir).pathname, fullPage: true });

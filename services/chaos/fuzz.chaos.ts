@@ -6,6 +6,7 @@ import { Client } from 'undici';
 import { listen } from '../../pkg/api/listen.ts';
 import { loadConfig } from '../../pkg/config/config.ts';
 import { withDevSecrets } from '../../pkg/config/dev-secrets.ts';
+import { testEnvironment } from '../../pkg/config/test-env.ts';
 import { type Core, openCore } from '../../pkg/process/core.ts';
 import type { Closer } from '../../pkg/process/shutdown.ts';
 import { reportScenario } from '../../pkg/testkit/chaos-report.ts';
@@ -32,11 +33,7 @@ import { buildIngest } from '../ingest/wire.ts';
  * connection is only closed after a response that said `Connection: close`; a create answered
  * 4xx writes no row (rows added = creates answered 2xx).
  */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 20_000);
-const HTTP_RUNS = Number(process.env.FUZZ_HTTP_RUNS ?? 200);
-const SEED = Number(process.env.FUZZ_SEED ?? 1_616_161);
-/** Only the routes matching this pattern (`METHOD /path`), to reproduce one. */
-const ONLY = process.env.FUZZ_ROUTES ? new RegExp(process.env.FUZZ_ROUTES) : undefined;
+const { runs: RUNS, httpRuns: HTTP_RUNS, seed: SEED, routes: ONLY } = testEnvironment().fuzz;
 const CHUNK = 250;
 const CONCURRENCY = 8;
 

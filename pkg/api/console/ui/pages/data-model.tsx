@@ -1,4 +1,5 @@
 // What the data pages read (pkg/api/data/schemas.ts) and the helpers they share.
+import { STATES } from '../../../../domain/states.ts';
 import { api } from '../api.ts';
 import { useLoad } from '../components.tsx';
 
@@ -34,29 +35,8 @@ export type TemplateStats = {
   hours?: { hour: string; counts: Counts }[];
 };
 
-/** Lifecycle states in the order a message goes through them (pkg/domain/states.ts). */
-export const STATE_ORDER = [
-  'accepted',
-  'scheduled',
-  'discarded',
-  'blocked_whitelist',
-  'blocked_sensitive',
-  'sensitive_masked',
-  'shield_dropped',
-  'shield_delayed',
-  'dedup_content',
-  'dedup_frequency',
-  'throttled',
-  'sending',
-  'sent',
-  'retrying',
-  'failed',
-  'dead_lettered',
-  'delivered',
-  'read',
-  'recalled',
-  'cancelled',
-];
+/** Lifecycle states in the order a message goes through them. */
+const STATE_ORDER: readonly string[] = STATES;
 
 /** The states with any count in `rows`, in lifecycle order (unknown ones last). */
 export function statesIn(rows: { counts: Counts }[]): string[] {

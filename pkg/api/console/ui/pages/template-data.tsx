@@ -1,25 +1,11 @@
 // What the templates pages read from the API: the template and its neighbours (apps, accounts,
 // providers' content schemas), the editor's draft and how it becomes a request body.
+import { CHANNELS, MESSAGE_TYPES } from '../../../../domain/channels.ts';
 import { api } from '../api.ts';
 import type { JsonSchema } from '../content-editor.tsx';
 
-/** The channels and message types of pkg/domain/channels.ts (the API refuses any other). */
-export const CHANNELS = [
-  'email',
-  'sms',
-  'dingtalk_robot',
-  'dingtalk_work',
-  'wecom_robot',
-  'wecom_app',
-  'feishu_robot',
-  'wechat_official',
-  'wechat_miniprogram',
-  'alipay_miniprogram',
-  'push',
-  'webhook',
-  'sandbox',
-] as const;
-export const MESSAGE_TYPES = ['notice', 'marketing', 'auth'] as const;
+/** The channels and message types the API accepts (pkg/domain/channels.ts, one copy). */
+export { CHANNELS, MESSAGE_TYPES };
 export const SHIELDS = ['none', 'drop', 'delay'] as const;
 export const SENSITIVE = ['none', 'mask', 'block'] as const;
 
